@@ -1,0 +1,73 @@
+"""Helpers shared by the command-line scripts: one-line errors and run configs."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from imaging.errors import UserError
+from imaging.io import atomic_write
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose errors are one line: ``prog: error: message``.
+
+    The usage text stays available with ``--help``; a bad flag value should not bury the one
+    line that says what is wrong under a screenful of usage.
+    """
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def run_main(prog: str, body: Callable[[], int]) -> int:
+    """Run ``body`` and turn expected failures into one line on stderr.
+
+    ``UserError`` (bad input), ``OSError`` (file system) and ``KeyboardInterrupt`` never reach
+    the user as a traceback: they print ``prog: error: message`` and give exit code 1 (130 for
+    Ctrl-C). Anything else is a bug and keeps its traceback.
+    """
+    try:
+        return body()
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except UserError as err:
+        print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"{prog}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def write_config(path: str | Path, config: Any = None, **extra: Any) -> None:
+    """Write ``config`` (a dataclass or mapping) and ``extra`` keys as indented JSON, atomically."""
+    data: dict[str, Any] = {}
+    if dataclasses.is_dataclass(config):
+        data.update(dataclasses.asdict(config))
+    elif config is not None:
+        data.update(dict(config))
+    data.update(extra)
+    with atomic_write(path, "w") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, default=_jsonable)
+        handle.write("\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    return str(value)

@@ -1,0 +1,1 @@
+"""Single-image super-resolution: SRCNN, VDSR and VDSR with sub-pixel convolution."""

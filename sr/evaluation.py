@@ -1,0 +1,137 @@
+"""The evaluation protocol of the SR papers' tables (see ``../shared/datasets/README.md``).
+
+For each ground-truth image and integer scale ``s``:
+
+1. ``modcrop`` the image so its height and width are multiples of ``s``;
+2. take Y with MATLAB ``rgb2ycbcr`` on the uint8 image, rounded to uint8; a grayscale file is
+   used as Y directly;
+3. ``LR = round(imresize(Y, 1/s))`` and ``bicubic = round(imresize(LR, s))`` with the
+   MATLAB-compatible bicubic;
+4. PSNR and SSIM on Y in 0..255 after shaving ``s`` pixels from every border.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imaging import ImageError, imresize, load_image_eval, modcrop, psnr, rgb_to_y, shave, ssim
+
+import numpy as np
+
+from sr.upscalers import Upscaler
+
+IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One test image prepared by the protocol; Y planes as float64 holding 0..255 integers."""
+
+    name: str
+    hr_y: np.ndarray
+    lr_y: np.ndarray
+    bicubic_y: np.ndarray
+    rgb: np.ndarray | None  # modcropped uint8 RGB, None for grayscale files
+
+
+@dataclass
+class ImageScore:
+    name: str
+    psnr: float
+    ssim: float
+
+
+@dataclass
+class DatasetScore:
+    model: str
+    dataset: str
+    scale: int
+    images: list[ImageScore] = field(default_factory=list)
+
+    @property
+    def psnr(self) -> float:
+        return float(np.mean([s.psnr for s in self.images]))
+
+    @property
+    def ssim(self) -> float:
+        return float(np.mean([s.ssim for s in self.images]))
+
+    def as_dict(self) -> dict:
+        return {
+            "model": self.model,
+            "dataset": self.dataset,
+            "scale": self.scale,
+            "psnr": round(self.psnr, 4),
+            "ssim": round(self.ssim, 5),
+            "images": [
+                {"name": s.name, "psnr": round(s.psnr, 4), "ssim": round(s.ssim, 5)}
+                for s in self.images
+            ],
+        }
+
+
+def list_images(directory: str | os.PathLike) -> list[Path]:
+    """Image files of a dataset folder, sorted by name; ``ImageError`` if none or not a folder."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ImageError(f"{folder}: no such dataset directory")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise ImageError(f"{folder}: the dataset directory is empty")
+    return files
+
+
+def round_u8(values: np.ndarray) -> np.ndarray:
+    """Round and clip to 0..255 as MATLAB does when it stores uint8, kept as float64."""
+    return np.clip(np.rint(values), 0.0, 255.0)
+
+
+def prepare(path: str | os.PathLike, scale: int) -> Sample:
+    """Apply steps 1-3 of the protocol to one ground-truth image file."""
+    image = modcrop(load_image_eval(path), scale)
+    height, width = image.shape[:2]
+    if min(height, width) < 4 * scale:
+        raise ImageError(f"{path}: {width}x{height} is too small for x{scale} evaluation")
+    if image.shape[-1] == 1:
+        hr_y, rgb = image[..., 0].astype(np.float64), None
+    else:
+        hr_y, rgb = rgb_to_y(image).astype(np.float64), image
+    lr_y = round_u8(imresize(hr_y, 1.0 / scale))
+    bicubic_y = round_u8(imresize(lr_y, float(scale)))
+    return Sample(Path(path).stem, hr_y, lr_y, bicubic_y, rgb)
+
+
+def score(sample: Sample, sr_y: np.ndarray, scale: int) -> ImageScore:
+    """Step 4: PSNR and SSIM of a super-resolved Y plane after shaving ``scale`` pixels."""
+    if sr_y.shape != sample.hr_y.shape:
+        raise ValueError(f"{sample.name}: output {sr_y.shape} != ground truth {sample.hr_y.shape}")
+    ref, est = shave(sample.hr_y, scale), shave(round_u8(sr_y), scale)
+    return ImageScore(sample.name, psnr(ref, est, 255.0), ssim(ref, est, 255.0))
+
+
+def evaluate(
+    upscaler: Upscaler, model: str, dataset: str | os.PathLike, scale: int
+) -> Iterator[tuple[Sample, np.ndarray, DatasetScore]]:
+    """Run ``upscaler`` over a dataset, yielding each sample, its output and the score so far.
+
+    The caller decides what to print or save; the last ``DatasetScore`` yielded is complete.
+    """
+    result = DatasetScore(model, Path(dataset).name, scale)
+    for path in list_images(dataset):
+        sample = prepare(path, scale)
+        sr_y = round_u8(upscaler(sample.lr_y, sample.bicubic_y, scale))
+        result.images.append(score(sample, sr_y, scale))
+        yield sample, sr_y, result
+
+
+def evaluate_dataset(
+    upscaler: Upscaler, model: str, dataset: str | os.PathLike, scale: int
+) -> DatasetScore:
+    """Score a whole dataset folder at one scale (:func:`evaluate` without the per-image view)."""
+    result = DatasetScore(model, Path(dataset).name, scale)
+    for _, _, result in evaluate(upscaler, model, dataset, scale):  # noqa: B007
+        pass
+    return result
