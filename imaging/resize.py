@@ -22,6 +22,7 @@ import math
 from imaging.runtime import tf
 
 import numpy as np
+from scipy import sparse
 
 KERNEL_WIDTH = 4.0
 
@@ -100,11 +101,13 @@ def imresize(
 
 
 def _resize_axis(array: np.ndarray, weights: np.ndarray, indices: np.ndarray, axis: int):
+    """Apply one dimension's weights as a sparse ``(out, in)`` matrix (mirrored taps summed)."""
+    out_len, num_taps = weights.shape
+    in_len = array.shape[axis]
+    rows = np.repeat(np.arange(out_len), num_taps)
+    matrix = sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), (out_len, in_len))
     moved = np.moveaxis(array, axis, 0)
-    out = np.zeros((weights.shape[0],) + moved.shape[1:], dtype=np.float64)
-    extra = (slice(None),) + (None,) * (moved.ndim - 1)
-    for k in range(weights.shape[1]):
-        out += weights[:, k][extra] * moved[indices[:, k]]
+    out = (matrix @ moved.reshape(in_len, -1)).reshape((out_len,) + moved.shape[1:])
     return np.moveaxis(out, 0, axis)
 
 
@@ -143,10 +146,94 @@ def imresize_tf(
             continue
         if scales[axis] == 1.0:
             continue
-        out_len = tf.cast(tf.math.ceil(tf.cast(in_len, tf.float64) * scales[axis]), tf.int32)
-        weights, indices = _contributions_tf(in_len, out_len, scales[axis], taps(scales[axis]))
-        image = _gather_axis_tf(image, weights, indices, axis)
+        image = _resize_axis_tf(image, in_len, scales[axis], axis)
     return image if batched else image[0]
+
+
+def _resize_axis_tf(image, in_len, scale: float, axis: int):
+    """Resize axis 0 (H) or 1 (W) of ``(N, H, W, C)``, by convolution when the scale allows."""
+    factor = _integer_factor(scale)
+    if factor is None:
+        return _gather_resize_tf(image, in_len, scale, axis)
+    kernel, pad_before, stride = _polyphase_kernel(scale, factor)
+    need = max(pad_before, kernel.shape[0])
+    static_len = image.shape[axis + 1]
+    if static_len is not None:
+        if static_len <= need:
+            return _gather_resize_tf(image, in_len, scale, axis)
+        return _polyphase_tf(image, in_len, kernel, pad_before, stride, scale, axis)
+    return tf.cond(
+        in_len > need,
+        lambda: _polyphase_tf(image, in_len, kernel, pad_before, stride, scale, axis),
+        lambda: _gather_resize_tf(image, in_len, scale, axis),
+    )
+
+
+def _gather_resize_tf(image, in_len, scale: float, axis: int):
+    out_len = tf.cast(tf.math.ceil(tf.cast(in_len, tf.float64) * scale), tf.int32)
+    weights, indices = _contributions_tf(in_len, out_len, scale, taps(scale))
+    return _gather_axis_tf(image, weights, indices, axis)
+
+
+def _integer_factor(scale: float) -> int | None:
+    """``s`` for a scale of ``s`` or ``1/s`` with integer ``s >= 2``, else None."""
+    value = scale if scale > 1 else 1.0 / scale
+    factor = round(value)
+    return factor if factor >= 2 and abs(value - factor) < 1e-9 else None
+
+
+def _polyphase_kernel(scale: float, factor: int) -> tuple[np.ndarray, int, int]:
+    """The MATLAB weights of an integer scale as a convolution kernel ``(L, phases)``.
+
+    For an upscale by ``s`` the weights repeat with period ``s`` (one phase per output
+    channel, interleaved afterwards); for a downscale by ``s`` every output sample has the same
+    weights, read with stride ``s``. Returns the kernel, the symmetric padding before the first
+    sample, and the stride.
+    """
+    phases = factor if scale > 1 else 1
+    weights, _ = contributions(4 * factor + 8, phases, scale)
+    width = KERNEL_WIDTH / scale if scale < 1 else KERNEL_WIDTH
+    x = np.arange(1, phases + 1, dtype=np.float64)
+    u = x / scale + 0.5 * (1.0 - 1.0 / scale)
+    first = np.floor(u - width / 2.0).astype(int) - 1  # 0-based index of each phase's first tap
+    start = int(first.min())
+    length = int(first.max()) - start + weights.shape[1]
+    kernel = np.zeros((length, phases))
+    for p in range(phases):
+        offset = first[p] - start
+        kernel[offset : offset + weights.shape[1], p] = weights[p]
+    return kernel, -start, (1 if scale > 1 else factor)
+
+
+def _polyphase_tf(image, in_len, kernel: np.ndarray, pad_before: int, stride: int, scale, axis):
+    """Symmetric-pad and convolve along one axis of ``(N, H, W, C)``; interleave upscale phases.
+
+    The axis is moved last, ``(N * C, other, length)``. A downscale by ``s`` folds the padded
+    axis into ``s`` channels so the strided filter becomes a dense convolution with ``s`` input
+    channels (much faster than a strided single-channel one on CPUs).
+    """
+    length, phases = kernel.shape
+    to_last = [0, 3, 1, 2] if axis == 1 else [0, 3, 2, 1]
+    moved = tf.transpose(image, to_last)
+    n, c, other = tf.unstack(tf.shape(moved))[:3]
+    planes = tf.reshape(moved, [n * c, other, in_len, 1])
+    out_len = tf.cast(tf.math.ceil(tf.cast(in_len, tf.float64) * scale), tf.int32)
+    taps_per_channel = -(-length // stride)
+    if phases > 1:
+        pad_after = length - 1 - pad_before
+        filt = kernel.reshape(1, length, 1, phases)
+    else:
+        padded_len = (out_len + taps_per_channel - 1) * stride
+        pad_after = padded_len - in_len - pad_before
+        folded = np.zeros(taps_per_channel * stride)
+        folded[:length] = kernel[:, 0]
+        filt = folded.reshape(1, taps_per_channel, stride, 1)
+    padded = tf.pad(planes, [[0, 0], [0, 0], [pad_before, pad_after], [0, 0]], mode="SYMMETRIC")
+    if phases == 1:
+        padded = tf.reshape(padded, [n * c, other, -1, stride])
+    out = tf.nn.conv2d(padded, tf.constant(filt, image.dtype), 1, "VALID")
+    out = tf.reshape(out[:, :, :out_len] if phases == 1 else out, [n, c, other, out_len])
+    return tf.transpose(out, [0, 2, 3, 1] if axis == 1 else [0, 3, 2, 1])
 
 
 def _resize_axis_tf_static_out(image, in_len, out_len: int, axis_scale, axis: int):
