@@ -1,0 +1,113 @@
+"""Zoom animations (google/deepdream's "infinite zoom"): each frame is dreamed from the
+previous frame zoomed in about its centre (and optionally rotated)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+import imaging
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from deepdream.config import DreamConfig
+from deepdream.dream import dream_with
+from deepdream.networks import DreamNetwork
+from deepdream.objectives import DreamObjective
+from deepdream.tiling import TiledGradient
+
+
+class ZoomStep(NamedTuple):
+    """A :class:`deepdream.dream.DreamStep` tagged with its frame; ``done`` is True on the last
+    step of the frame (``image`` is then the finished, full-size frame)."""
+
+    frame: int
+    octave: int
+    step: int
+    image: np.ndarray
+    loss: float
+    done: bool
+
+
+def zoom_frame(image: np.ndarray, zoom: float, rotate: float = 0.0) -> np.ndarray:
+    """Zoom ``image`` about its centre by ``zoom`` (>= 1) and rotate it ``rotate`` degrees
+    counter-clockwise, keeping its size.
+
+    Args:
+        image: ``(H, W, 3)`` float RGB in [0, 1].
+    Returns:
+        ``(H, W, 3)`` float32 in [0, 1]. Zoom uses MATLAB bicubic (imaging.imresize) and a
+        centre crop; rotation a cubic spline with mirrored borders.
+    """
+    height, width = image.shape[:2]
+    out = np.asarray(image, np.float32)
+    if rotate:
+        out = ndimage.rotate(out, rotate, axes=(1, 0), reshape=False, order=3, mode="mirror")
+    if zoom != 1.0:
+        big = imaging.imresize(out, zoom)
+        top = (big.shape[0] - height) // 2
+        left = (big.shape[1] - width) // 2
+        out = big[top : top + height, left : left + width]
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def zoom_dream(
+    image: np.ndarray,
+    network: DreamNetwork,
+    objective: DreamObjective,
+    config: DreamConfig,
+    *,
+    frames: int,
+    zoom: float,
+    rotate: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> Iterator[ZoomStep]:
+    """Dream ``frames`` frames: frame 0 from ``image``, frame k from ``zoom_frame(frame k-1)``.
+
+    Yields a :class:`ZoomStep` after every step; the network's gradient function is traced
+    once for the whole animation.
+    """
+    gradient = TiledGradient(network.features, objective, config.tile_size, config.tile_margin)
+    rng = np.random.default_rng(config.seed) if rng is None else rng
+    source = np.asarray(image, np.float32)
+    last = (config.octaves - 1, config.steps - 1)
+    for frame in range(frames):
+        if frame:
+            source = zoom_frame(source, zoom, rotate)
+        for step in dream_with(source, gradient, network, config, rng):
+            done = (step.octave, step.step) == last
+            yield ZoomStep(frame, step.octave, step.step, step.image, step.loss, done)
+            if done:
+                source = step.image
+
+
+def encode_gif(frames: Iterable[np.ndarray], *, fps: float = 10.0) -> bytes:
+    """An endlessly looping animated GIF of ``frames`` (float [0, 1] or uint8, ``(H, W, 3)``).
+
+    Frames are consumed lazily (e.g. a generator reading PNGs back), so memory stays at one
+    frame plus the encoded GIF.
+    """
+    pictures = (Image.fromarray(_to_uint8(frame), "RGB") for frame in frames)
+    first = next(pictures, None)
+    if first is None:
+        raise ValueError("encode_gif needs at least one frame")
+    buffer = io.BytesIO()
+    first.save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=pictures,
+        duration=max(20, round(1000.0 / fps)),
+        loop=0,
+    )
+    return buffer.getvalue()
+
+
+def _to_uint8(frame: np.ndarray) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.dtype == np.uint8:
+        return frame
+    return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)

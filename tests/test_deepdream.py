@@ -1,0 +1,312 @@
+"""DeepDream library: objective, tiled gradient, octaves, guided and channel objectives, zoom.
+
+A tiny fully-convolutional network (two 3x3 'same' convolutions, stride 1) stands in for
+InceptionV3, so every property can be checked exactly and fast.
+"""
+
+from __future__ import annotations
+
+import io
+
+import imaging
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from deepdream import (
+    DreamConfig,
+    DreamNetwork,
+    DreamObjective,
+    LayerTerm,
+    TiledGradient,
+    ascent_step,
+    build_dream_network,
+    dream,
+    encode_gif,
+    guide_features,
+    guided_activation,
+    mean_squared_activation,
+    octave_shapes,
+    tile_bounds,
+    zoom_dream,
+    zoom_frame,
+)
+from deepdream.dream import reinject
+
+#: Receptive field of the tiny net's deepest layer is 5 px, so a 4 px margin makes tiles exact.
+EXACT_MARGIN = 4
+
+
+def tiny_network(seed: int = 0, channels: int = 6) -> DreamNetwork:
+    keras.utils.set_random_seed(seed)
+    rgb = keras.Input((None, None, 3))
+    c1 = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="c1")(rgb - 0.5)
+    c2 = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="c2")(c1)
+    model = keras.Model(rgb, [c1, c2])
+    return DreamNetwork(model, ("c1", "c2"), (channels, channels), 8, "tiny")
+
+
+def tiny_config(**changes) -> DreamConfig:
+    base = dict(
+        model="inception_v3",
+        terms=(LayerTerm("c1", 1.0), LayerTerm("c2", 1.5)),
+        octaves=2,
+        octave_scale=1.5,
+        steps=3,
+        step_size=0.01,
+        jitter=4,
+        tile_size=32,
+        seed=0,
+    )
+    base.update(changes)
+    return DreamConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def net() -> DreamNetwork:
+    return tiny_network()
+
+
+def image(h: int, w: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
+
+
+def whole_gradient(network, objective, img) -> tuple[np.ndarray, float]:
+    x = tf.constant(img)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = objective(network.features(x[None]))
+    return tape.gradient(value, x).numpy(), float(value)
+
+
+def objective_value(network, objective, img) -> float:
+    return float(objective(network.features(tf.constant(img)[None])))
+
+
+# ------------------------------------------------------------------ objective and step
+
+
+def test_mean_squared_activation_known_values():
+    a = tf.constant(np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2))
+    assert float(mean_squared_activation(a)) == pytest.approx(np.mean(np.arange(8) ** 2))
+    assert float(mean_squared_activation(a, 1)) == pytest.approx(np.mean([1, 9, 25, 49]))
+
+
+def test_step_raises_objective(net):
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    gradient = TiledGradient(net.features, objective, tile_size=64)
+    img = image(40, 44)
+    before = objective_value(net, objective, img)
+    after_img, reported = ascent_step(img, gradient, step_size=0.003)
+    assert reported == pytest.approx(before, rel=1e-5)
+    assert objective_value(net, objective, after_img) > before * 1.001
+    # the step is normalised: mean |change| equals the step size (no pixel was clipped here)
+    assert np.mean(np.abs(after_img - img)) == pytest.approx(0.003, rel=0.05)
+    assert after_img.min() >= 0.0 and after_img.max() <= 1.0
+
+
+def test_dream_keeps_pixels_in_range_and_loss_grows(net):
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    steps = list(
+        dream(image(36, 40), net, objective, tiny_config(octaves=1, steps=6, step_size=0.05))
+    )
+    assert [s.step for s in steps] == list(range(6))
+    assert all(s.image.min() >= 0 and s.image.max() <= 1 for s in steps)
+    assert steps[-1].loss > steps[0].loss
+
+
+# ------------------------------------------------------------------ tiling
+
+
+@pytest.mark.parametrize("length,tile", [(37, 16), (53, 16), (16, 16), (15, 16), (1000, 512)])
+def test_tiles_cover_every_pixel_once(length, tile):
+    bounds = tile_bounds(length, tile)
+    covered = np.zeros(length, int)
+    for start, stop in bounds:
+        covered[start:stop] += 1
+        assert stop - start <= tile
+        assert stop - start >= min(length, tile // 2)
+    assert np.all(covered == 1)
+
+
+def test_tiled_gradient_with_margin_equals_whole_image_gradient(net):
+    """Exact (to float32 rounding) for a stride-1 'same' net once the margin covers the RF."""
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    img = image(37, 53)  # neither side a multiple of the tile
+    expected, expected_value = whole_gradient(net, objective, img)
+    tiled = TiledGradient(net.features, objective, tile_size=16, margin=EXACT_MARGIN)
+    grad, value = tiled(img)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(grad, expected, rtol=0, atol=1e-5 * scale)
+    # the reported objective is only an estimate: tile borders see zero padding
+    assert value == pytest.approx(expected_value, rel=0.1)
+    assert tiled.traces() == 1  # 9 tiles of 4 different shapes, one trace
+
+
+def test_tiled_gradient_without_margin_differs_only_near_seams(net):
+    """Without a margin (TensorFlow tutorial, our InceptionV3 default) tiling is approximate:
+    pixels within the receptive field of a seam differ, all others are exact."""
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    img = image(37, 53)
+    expected, _ = whole_gradient(net, objective, img)
+    grad, _ = TiledGradient(net.features, objective, tile_size=16, margin=0)(img)
+    near = np.zeros(img.shape[:2], bool)
+    for axis, length in ((0, 37), (1, 53)):
+        for start, _ in tile_bounds(length, 16)[1:]:
+            index = [slice(None), slice(None)]
+            index[axis] = slice(start - EXACT_MARGIN, start + EXACT_MARGIN)
+            near[tuple(index)] = True
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(grad[~near], expected[~near], rtol=0, atol=1e-5 * scale)
+    assert np.abs(grad[near] - expected[near]).max() > 1e-3 * scale
+
+
+def test_rolled_gradient_is_unrolled(net):
+    """The roll is undone: with one tile, rolling only moves the wrap-around seam."""
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    img = image(30, 34)
+    tiled = TiledGradient(net.features, objective, tile_size=64)
+    shift = (7, -5)
+    grad, _ = tiled(img, shift)
+    rolled_expected, _ = whole_gradient(net, objective, np.roll(img, shift, (0, 1)))
+    np.testing.assert_allclose(grad, np.roll(rolled_expected, (-7, 5), (0, 1)), atol=1e-6)
+
+
+# ------------------------------------------------------------------ octaves
+
+
+def test_octave_shapes():
+    assert octave_shapes(100, 140, 3, 1.4) == [(51, 71), (71, 100), (100, 140)]
+    assert octave_shapes(64, 80, 1, 1.4) == [(64, 80)]
+
+
+def test_reinject_upsamples_detail_onto_base():
+    base = image(30, 40, seed=2) * 0.5 + 0.25
+    detail = (image(20, 27, seed=3) - 0.5) * 0.1
+    expected = np.clip(base + imaging.imresize(detail, output_shape=(30, 40)), 0, 1)
+    np.testing.assert_allclose(reinject(base, detail), expected, atol=1e-6)
+    np.testing.assert_array_equal(reinject(base, np.zeros_like(base)), base)
+
+
+def test_octaves_put_lost_detail_back(net):
+    """With (almost) no dreaming the output is the input, not a blurred upscaled copy."""
+    img = image(48, 60)
+    cfg = tiny_config(octaves=3, octave_scale=1.5, steps=1, step_size=1e-6, jitter=0)
+    objective = DreamObjective(cfg.terms, net.layers, net.channels)
+    steps = list(dream(img, net, objective, cfg))
+    assert [s.image.shape[:2] for s in steps] == octave_shapes(48, 60, 3, 1.5)
+    np.testing.assert_allclose(steps[-1].image, img, atol=1e-4)
+    naive = imaging.imresize(imaging.imresize(img, output_shape=(21, 26)), output_shape=(48, 60))
+    assert np.abs(naive - img).mean() > 0.05  # what losing the detail would have cost
+
+
+def test_too_small_image_is_a_user_error(net):
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    with pytest.raises(imaging.UserError, match="too small"):
+        list(dream(image(12, 12), net, objective, tiny_config(octaves=3)))
+
+
+# ------------------------------------------------------------------ channel and guided
+
+
+def test_channel_objective_and_range_check(net):
+    terms = (LayerTerm("c2", 2.0, channel=3),)
+    objective = DreamObjective(terms, net.layers, net.channels)
+    img = image(20, 24)
+    acts = net.features(tf.constant(img)[None])
+    assert float(objective(acts)) == pytest.approx(2.0 * np.mean(acts[1].numpy()[..., 3] ** 2))
+    with pytest.raises(imaging.UserError, match="channel 6 is out of range for layer c2"):
+        DreamObjective((LayerTerm("c2", 1.0, channel=6),), net.layers, net.channels)
+    with pytest.raises(imaging.UserError, match="not one of the network outputs"):
+        DreamObjective((LayerTerm("c9", 1.0),), net.layers, net.channels)
+
+
+def test_guided_activation_picks_best_matching_guide_feature():
+    x = tf.constant([[[[1.0, 0.0], [0.0, 1.0]]]])  # (1, 1, 2, 2): two positions
+    guide = tf.constant([[2.0, 0.0], [0.0, 3.0], [1.0, 1.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        value = guided_activation(x, guide)
+    assert float(value) == pytest.approx((2.0 + 3.0) / 2)
+    # d/dx_i = best-matching guide vector / number of positions (google/deepdream's diff)
+    np.testing.assert_allclose(tape.gradient(value, x).numpy()[0, 0], [[1.0, 0.0], [0.0, 1.5]])
+
+
+def test_guided_dream_moves_towards_guide(net):
+    guide_img = image(32, 32, seed=9)
+    guides = guide_features(guide_img, net)
+    assert [tuple(g.shape) for g in guides] == [(32 * 32, 6), (32 * 32, 6)]
+    objective = DreamObjective((LayerTerm("c2", 1.0),), net.layers, net.channels, guides)
+    gradient = TiledGradient(net.features, objective, tile_size=64)
+    img = image(30, 30)
+    new, before = ascent_step(img, gradient, 0.003)
+    assert objective_value(net, objective, new) > before
+    with pytest.raises(imaging.UserError, match="guide"):
+        DreamObjective((LayerTerm("c2", 1.0, 0),), net.layers, net.channels, guides)
+
+
+# ------------------------------------------------------------------ determinism and zoom
+
+
+def test_seeded_runs_repeat_exactly(net):
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    img = image(50, 70)  # two tiles per row: roll and tile offset both random
+
+    def run(seed):
+        return list(dream(img, net, objective, tiny_config(seed=seed)))[-1].image
+
+    first, again, other = run(5), run(5), run(6)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_zoom_frame_geometry():
+    img = image(40, 50)
+    np.testing.assert_array_equal(zoom_frame(img, 1.0), img)
+    zoomed = zoom_frame(img, 2.0)
+    assert zoomed.shape == img.shape
+    big = imaging.imresize(img, 2.0)
+    np.testing.assert_allclose(zoomed, np.clip(big[20:60, 25:75], 0, 1), atol=1e-6)
+    assert zoom_frame(img, 1.1, rotate=5.0).shape == img.shape
+
+
+def test_zoom_dream_frames_and_gif(net):
+    objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
+    cfg = tiny_config(octaves=1, steps=2)
+    events = list(zoom_dream(image(32, 36), net, objective, cfg, frames=3, zoom=1.2, rotate=2))
+    done = [e for e in events if e.done]
+    assert [e.frame for e in done] == [0, 1, 2]
+    assert len(events) == 3 * 2
+    gif = encode_gif([e.image for e in done], fps=5)
+    with Image.open(io.BytesIO(gif)) as anim:
+        assert anim.format == "GIF" and anim.n_frames == 3 and anim.size == (36, 32)
+        assert anim.info.get("loop") == 0
+
+
+# ------------------------------------------------------------------ real architectures
+
+
+def test_inception_network_layers_channels_and_errors(capsys):
+    network = build_dream_network("inception_v3", ["mixed2", "mixed3"], weights="random")
+    assert network.layers == ("mixed2", "mixed3") and network.channels == (288, 768)
+    assert "RANDOM" in capsys.readouterr().err
+    feats = network.features(tf.zeros((1, 80, 90, 3)))
+    assert [tuple(f.shape) for f in feats] == [(1, 7, 8, 288), (1, 3, 3, 768)]
+    with pytest.raises(imaging.UserError, match="unknown InceptionV3 layer 'mixed11'"):
+        build_dream_network("inception_v3", ["mixed11"], weights="random")
+
+
+def test_vgg19_network_shares_style_transfer_extractor():
+    network = build_dream_network(
+        "vgg19", ["relu2_1", "block1_conv2"], weights="random", precision="mixed_bfloat16"
+    )
+    assert network.layers == ("block2_conv1", "block1_conv2")
+    assert network.channels == (128, 64)
+    assert keras.config.dtype_policy().name == "float32"  # global policy restored
+    feats = network.features(tf.zeros((1, 32, 40, 3)))
+    assert [tuple(f.shape) for f in feats] == [(1, 16, 20, 128), (1, 32, 40, 64)]
+    with pytest.raises(imaging.UserError, match="unknown VGG19 layer"):
+        build_dream_network("vgg19", ["mixed4"], weights="random")
