@@ -1,0 +1,519 @@
+"""Neural style transfer (Gatys et al. 2016) from the command line.
+
+    python scripts/neural_style.py --content C.jpg --styles S.jpg --output O.jpg
+
+Options of anishathalye/neural-style keep their names and meanings; L-BFGS (default), seeds,
+coarse-to-fine sizes, colour control (Gatys et al. 2017) and bf16 are additions. Writes the output
+image and, beside it, ``<output stem>.config.json`` and ``<output stem>.losses.tsv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import sys
+import time
+
+if __package__ in (None, ""):  # run as `python scripts/neural_style.py`
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import imaging
+
+import numpy as np
+from PIL import Image
+
+PROG = "neural_style.py"
+MAX_WIDTH = 8192
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
+    return value
+
+
+def _nonneg_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _nonneg_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Shows "(default: X)" only for options whose default is a real value."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=PROG,
+        description="Neural style transfer (Gatys, Ecker & Bethge, CVPR 2016) on VGG19. "
+        "Loss weights are normalised as in anishathalye/neural-style, whose defaults they keep.",
+        formatter_class=_Formatter,
+        epilog="Besides OUTPUT, every run writes OUTPUT_STEM.config.json (all settings, seed, "
+        "final losses) and OUTPUT_STEM.losses.tsv (losses of every iteration). Layer names: "
+        "Keras (block4_conv2) or Caffe/neural-style (relu4_2).",
+    )
+    io = p.add_argument_group("images")
+    io.add_argument("--content", required=True, metavar="CONTENT", help="content image")
+    io.add_argument("--styles", required=True, nargs="+", metavar="STYLE", help="style image(s)")
+    io.add_argument("--output", required=True, metavar="OUTPUT", help="output image (.png, .jpg)")
+    io.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    io.add_argument(
+        "--width", type=_positive_int, help="output width (content resized; aspect kept)"
+    )
+    io.add_argument(
+        "--sizes",
+        type=_positive_int,
+        nargs="+",
+        metavar="WIDTH",
+        help="coarse-to-fine: optimise at each width in turn (e.g. 256 512 1024), each stage "
+        "starting from the previous result upsampled; the last is the output width",
+    )
+    io.add_argument(
+        "--stage-iterations",
+        type=_positive_int,
+        nargs="+",
+        metavar="N",
+        help="iterations of each --sizes stage (default: --iterations at every stage)",
+    )
+    io.add_argument(
+        "--style-scales",
+        type=_positive_float,
+        nargs="+",
+        metavar="STYLE_SCALE",
+        help="per style: resize it to STYLE_SCALE x the width being optimised (default 1.0 each)",
+    )
+
+    net = p.add_argument_group("network")
+    net.add_argument(
+        "--network",
+        default="imagenet",
+        metavar="WEIGHTS",
+        help="VGG19 weights: 'imagenet' (Keras download, cached in ~/.keras/models), a Keras "
+        "weights file (.h5/.weights.h5), MatConvNet's imagenet-vgg-verydeep-19.mat (MD5 "
+        "8ee3263992981a1d26e73b3ca028a123; converted on load), or 'random' (tests only)",
+    )
+    net.add_argument(
+        "--pooling",
+        choices=("max", "avg"),
+        default="max",
+        help="pooling layers: max (neural-style) or avg (Gatys et al.)",
+    )
+    net.add_argument(
+        "--content-layers",
+        nargs="+",
+        metavar="LAYER",
+        help="content layers, equally weighted (default relu4_2, blended with relu5_2 by "
+        "--content-weight-blend); Keras (block4_conv2) or Caffe (relu4_2) names",
+    )
+    net.add_argument(
+        "--style-layers",
+        nargs="+",
+        metavar="LAYER",
+        default=["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"],
+        help="style layers",
+    )
+    net.add_argument(
+        "--precision",
+        choices=("float32", "mixed_bfloat16"),
+        default="float32",
+        help="VGG19 compute precision (mixed_bfloat16: bf16 convolutions and Gram products, "
+        "float32 weights and loss sums)",
+    )
+
+    loss = p.add_argument_group("loss weights")
+    loss.add_argument(
+        "--content-weight", type=_nonneg_float, default=5.0, help="alpha, content loss weight"
+    )
+    loss.add_argument(
+        "--content-weight-blend",
+        type=float,
+        help="relu4_2 * blend + relu5_2 * (1 - blend), in [0, 1] (default 1)",
+    )
+    loss.add_argument(
+        "--style-weight", type=_nonneg_float, default=500.0, help="beta, style loss weight"
+    )
+    loss.add_argument(
+        "--style-layer-weight-exp",
+        type=_positive_float,
+        default=1.0,
+        help="weight(layer n+1) = exp * weight(layer n); layer weights sum to 1",
+    )
+    loss.add_argument(
+        "--style-blend-weights",
+        type=_nonneg_float,
+        nargs="+",
+        metavar="STYLE_BLEND_WEIGHT",
+        help="one weight per style, normalised to sum 1 (default equal)",
+    )
+    loss.add_argument(
+        "--tv-weight",
+        type=_nonneg_float,
+        default=100.0,
+        help="total-variation weight (squared differences, 0-255 pixel scale)",
+    )
+
+    opt = p.add_argument_group("optimisation")
+    opt.add_argument(
+        "--optimizer",
+        choices=("lbfgs", "adam"),
+        default="lbfgs",
+        help="lbfgs: scipy L-BFGS-B on the pixels, bounded to [0, 1] (Gatys, jcjohnson); "
+        "adam: neural-style's optimiser",
+    )
+    opt.add_argument(
+        "--iterations", type=_positive_int, default=1000, help="iterations (per --sizes stage)"
+    )
+    opt.add_argument(
+        "--learning-rate", type=_positive_float, default=10.0, help="Adam step, 0-255 pixel units"
+    )
+    opt.add_argument("--beta1", type=float, default=0.9, help="Adam beta1")
+    opt.add_argument("--beta2", type=float, default=0.999, help="Adam beta2")
+    opt.add_argument("--eps", type=_positive_float, default=1e-8, help="Adam epsilon")
+    opt.add_argument("--lbfgs-memory", type=_positive_int, default=10, help="L-BFGS pairs kept")
+    opt.add_argument(
+        "--init",
+        metavar="content|noise|style|PATH",
+        help="starting image (default: noise, or content if --initial-noiseblend < 1)",
+    )
+    opt.add_argument("--initial", metavar="INITIAL", help="starting image file (= --init PATH)")
+    opt.add_argument(
+        "--initial-noiseblend",
+        type=float,
+        help="blend of the starting image with noise, in [0, 1] (default 0 with an initial "
+        "image, else 1)",
+    )
+    opt.add_argument("--seed", type=int, help="random seed (recorded in the config if omitted)")
+
+    color = p.add_argument_group("colour (Gatys et al. 2017)")
+    color.add_argument(
+        "--preserve-colors",
+        action="store_true",
+        help="post-hoc: keep the result's luminance, take the content's colours (neural-style)",
+    )
+    color.add_argument(
+        "--color-control",
+        choices=("none", "luminance", "histogram"),
+        default="none",
+        help="luminance: optimise on luminance only, then use the content's colours; "
+        "histogram: match each style's colour mean and covariance to the content's",
+    )
+
+    out = p.add_argument_group("progress")
+    out.add_argument("--print-iterations", type=_positive_int, help="print losses every N")
+    out.add_argument(
+        "--checkpoint-output",
+        metavar="OUTPUT",
+        help="checkpoint file pattern, e.g. out_{:05}.jpg or out_%%05d.jpg",
+    )
+    out.add_argument(
+        "--checkpoint-iterations",
+        type=_positive_int,
+        help="every N iterations, save the best image so far to --checkpoint-output",
+    )
+    out.add_argument(
+        "--progress-write", action="store_true", help="write progress.txt to OUTPUT's dir"
+    )
+    out.add_argument(
+        "--progress-plot", action="store_true", help="plot progress.png to OUTPUT's dir"
+    )
+    return p
+
+
+def checkpoint_name(pattern: str, iteration: int) -> str:
+    """neural-style's checkpoint names: ``{}``-style or ``%``-style placeholder."""
+    if re.search(r"\{.*\}", pattern):
+        return pattern.format(iteration)
+    return pattern % iteration
+
+
+def companion_paths(output: str) -> dict[str, str]:
+    """Files written beside ``output``."""
+    stem = os.path.splitext(output)[0]
+    folder = os.path.dirname(os.path.abspath(output))
+    return {
+        "config": f"{stem}.config.json",
+        "losses": f"{stem}.losses.tsv",
+        "progress_txt": os.path.join(folder, "progress.txt"),
+        "progress_png": os.path.join(folder, "progress.png"),
+    }
+
+
+def _check_writable(parser: argparse.ArgumentParser, path: str, what: str) -> None:
+    if os.path.splitext(path)[1].lower() not in Image.registered_extensions():
+        parser.error(f"{what} {path!r}: unknown image extension (use .png or .jpg)")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        parser.error(f"{what} {path!r}: directory {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"{what} {path!r}: directory {folder} is not writable")
+
+
+def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Reject bad flag combinations before anything is loaded or written."""
+    from style_transfer.vgg import canonical_layer_name
+
+    n = len(args.styles)
+    for flag, values in (
+        ("--style-blend-weights", args.style_blend_weights),
+        ("--style-scales", args.style_scales),
+    ):
+        if values is not None and len(values) != n:
+            parser.error(f"{flag} has {len(values)} values for {n} style image(s)")
+    if args.style_blend_weights is not None and sum(args.style_blend_weights) <= 0:
+        parser.error("--style-blend-weights must not all be zero")
+    if (args.checkpoint_output is None) != (args.checkpoint_iterations is None):
+        parser.error("use both --checkpoint-output and --checkpoint-iterations, or neither")
+    if args.checkpoint_output is not None:
+        if not re.search(r"\{.*\}|%", args.checkpoint_output):
+            parser.error("--checkpoint-output needs a placeholder, e.g. foo_{}.jpg or foo_%d.jpg")
+        try:
+            name = checkpoint_name(args.checkpoint_output, 1)
+        except (ValueError, TypeError, IndexError, KeyError) as exc:
+            parser.error(f"--checkpoint-output {args.checkpoint_output!r}: bad pattern ({exc})")
+        _check_writable(parser, name, "--checkpoint-output")
+    if args.content_weight_blend is not None:
+        if not 0.0 <= args.content_weight_blend <= 1.0:
+            parser.error("--content-weight-blend must be in [0, 1]")
+        if args.content_layers is not None:
+            parser.error(
+                "--content-weight-blend applies to the default layers, not --content-layers"
+            )
+    if args.initial_noiseblend is not None and not 0.0 <= args.initial_noiseblend <= 1.0:
+        parser.error("--initial-noiseblend must be in [0, 1]")
+    if args.init is not None and args.initial is not None:
+        parser.error("give --init or --initial, not both")
+    if args.sizes is not None and args.width is not None:
+        parser.error("give --width or --sizes (the last size is the output width), not both")
+    if args.stage_iterations is not None and len(args.stage_iterations) != len(args.sizes or []):
+        parser.error("--stage-iterations needs one count per --sizes value")
+    if max([args.width or 0, *(args.sizes or [])]) > MAX_WIDTH:
+        parser.error(f"output width above {MAX_WIDTH} pixels is not supported")
+    if not (0 <= args.beta1 < 1 and 0 <= args.beta2 < 1):
+        parser.error("--beta1 and --beta2 must be in [0, 1)")
+    for flag, layers in (
+        ("--content-layers", args.content_layers),
+        ("--style-layers", args.style_layers),
+    ):
+        for layer in layers or []:
+            try:
+                canonical_layer_name(layer)
+            except ValueError as exc:
+                parser.error(f"{flag}: {exc}")
+    _check_writable(parser, args.output, "--output")
+    if os.path.exists(args.output) and not args.overwrite:
+        parser.error(f"{args.output} already exists; pass --overwrite to replace it")
+
+
+def style_config(args: argparse.Namespace):
+    from style_transfer.transfer import StyleConfig
+
+    return StyleConfig(
+        content_weight=args.content_weight,
+        content_weight_blend=1.0
+        if args.content_weight_blend is None
+        else args.content_weight_blend,
+        style_weight=args.style_weight,
+        style_layer_weight_exp=args.style_layer_weight_exp,
+        tv_weight=args.tv_weight,
+        content_layers=tuple(args.content_layers) if args.content_layers else None,
+        style_layers=tuple(args.style_layers),
+        style_blend_weights=tuple(args.style_blend_weights) if args.style_blend_weights else None,
+        style_scales=tuple(args.style_scales) if args.style_scales else None,
+        optimizer=args.optimizer,
+        iterations=args.iterations,
+        learning_rate=args.learning_rate,
+        beta1=args.beta1,
+        beta2=args.beta2,
+        epsilon=args.eps,
+        lbfgs_memory=args.lbfgs_memory,
+        sizes=tuple(args.sizes or ()),
+        stage_iterations=tuple(args.stage_iterations) if args.stage_iterations else None,
+    )
+
+
+def starting_point(args, content, styles):
+    """neural-style's rules: (init, noiseblend)."""
+    source = args.init if args.init is not None else args.initial
+    blend = args.initial_noiseblend
+    if source is None:
+        blend = 1.0 if blend is None else blend
+        return ("noise" if blend >= 1.0 else "content"), blend
+    blend = 0.0 if blend is None else blend
+    if source in ("content", "noise", "style"):
+        return source, blend
+    return _load("--initial" if args.init is None else "--init", source), blend
+
+
+def _load(flag: str, path: str) -> np.ndarray:
+    """imaging.load_image, its one-line message prefixed by the flag that named the file."""
+    try:
+        return imaging.load_image(path)
+    except imaging.ImageError as exc:
+        raise imaging.UserError(f"{flag}: {exc}") from exc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    validate(parser, args)
+    return imaging.run_main(PROG, lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    from style_transfer import color, transfer
+
+    config = style_config(args)
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+    keras.utils.set_random_seed(seed)
+    content_rgb = _load("--content", args.content)
+    styles_rgb = [_load("--styles", path) for path in args.styles]
+    if args.width is not None:
+        content_rgb = transfer.resize_to_width(content_rgb, args.width)
+    if not config.sizes and content_rgb.shape[1] > MAX_WIDTH:
+        raise imaging.UserError(
+            f"--content is {content_rgb.shape[1]} pixels wide, above {MAX_WIDTH}; choose a "
+            f"smaller output with --width or --sizes"
+        )
+    content, styles = color.prepare_colors(args.color_control, content_rgb, styles_rgb)
+    transfer.check_sizes(content, styles, config)
+    init, blend = starting_point(args, content, styles)
+    if isinstance(init, np.ndarray) and args.color_control == "luminance":
+        init = color.luminance_image(init)
+    first = transfer.resize_to_width(content, config.sizes[0]) if config.sizes else content
+    initial = transfer.initial_image(init, first, styles, blend, np.random.default_rng(seed))
+    model = transfer.build_feature_model(config, args.network, args.pooling, args.precision)
+
+    def finish(image: np.ndarray) -> np.ndarray:
+        return color.finish_colors(args.color_control, image, content_rgb, args.preserve_colors)
+
+    start = time.time()
+    try:
+        rows, best = _optimise(args, config, content, styles, model, initial, finish)
+    except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
+        raise imaging.UserError(
+            f"out of memory at {content.shape[1]} pixels wide ({type(exc).__name__}); use a "
+            f"smaller --width or --sizes, or --precision mixed_bfloat16"
+        ) from exc
+    seconds = time.time() - start
+    final = finish(best[1])
+    imaging.save_image(args.output, final)
+    _write_companions(args, config, rows, seed, content_rgb.shape, final.shape, seconds)
+    planned = sum(n for _, n in transfer.stage_plan(config, content.shape[1]))
+    if config.optimizer == "lbfgs" and len(rows) < planned:
+        print(
+            f"{PROG}: L-BFGS stopped early ({len(rows)} of {planned} iterations): no further "
+            f"descent found (converged, or gradients too noisy at this precision)"
+        )
+    print(
+        f"{PROG}: wrote {args.output} ({final.shape[1]}x{final.shape[0]}, {len(rows)} "
+        f"iterations, {seconds:.1f} s, loss {best[2]['total']:.4g})"
+    )
+    return 0
+
+
+LOSS_KEYS = ("content", "style", "tv", "total")
+
+
+def _optimise(args, config, content, styles, model, initial, finish):
+    """Run the generator: progress bar, printing, checkpoints; returns (log rows, best step)."""
+    from tqdm import tqdm
+
+    from style_transfer import transfer
+
+    total = sum(n for _, n in transfer.stage_plan(config, content.shape[1]))
+    rows: list[tuple] = []
+    best = None
+    start = time.time()
+    bar = tqdm(total=total, desc="style transfer", unit="it", disable=None, file=sys.stderr)
+    with bar:
+        steps = transfer.stylize(content, styles, model, config, initial)
+        for it, image, losses in steps:
+            new_stage = best is None or best[1].shape != image.shape
+            if new_stage or losses["total"] <= best[2]["total"]:
+                best = (it, image, losses)
+            rows.append(
+                (
+                    it,
+                    image.shape[1],
+                    image.shape[0],
+                    *(losses[k] for k in LOSS_KEYS),
+                    time.time() - start,
+                )
+            )
+            bar.update(it - bar.n)
+            bar.set_postfix({k: f"{losses[k]:.3g}" for k in LOSS_KEYS}, refresh=False)
+            if args.print_iterations and it % args.print_iterations == 0:
+                text = "  ".join(f"{k} {losses[k]:.4g}" for k in LOSS_KEYS)
+                tqdm.write(
+                    f"iteration {it}/{total} ({image.shape[1]}x{image.shape[0]}): {text}",
+                    file=sys.stdout,
+                )
+            if args.checkpoint_iterations and it % args.checkpoint_iterations == 0:
+                imaging.save_image(checkpoint_name(args.checkpoint_output, it), finish(best[1]))
+    if best is None:
+        raise imaging.UserError("the optimisation made no iteration")
+    return rows, best
+
+
+def _write_companions(args, config, rows, seed, content_shape, output_shape, seconds) -> None:
+    paths = companion_paths(args.output)
+    header = ("iteration", "width", "height", *LOSS_KEYS, "seconds")
+    with imaging.atomic_write(paths["losses"], "w") as handle:
+        handle.write("\t".join(header) + "\n")
+        for row in rows:
+            handle.write("\t".join(f"{v:.8g}" if isinstance(v, float) else str(v) for v in row))
+            handle.write("\n")
+    last = dict(zip(LOSS_KEYS, rows[-1][3:7], strict=True))
+    imaging.write_config(
+        paths["config"],
+        dataclasses.asdict(config),
+        arguments=vars(args),
+        seed=seed,
+        content_shape=list(content_shape),
+        output_shape=list(output_shape),
+        iterations_run=len(rows),
+        final_losses=last,
+        seconds=round(seconds, 3),
+    )
+    if args.progress_write:
+        with imaging.atomic_write(paths["progress_txt"], "w") as handle:
+            handle.write("# itr " + " ".join(LOSS_KEYS) + "\n")
+            for row in rows:
+                handle.write(" ".join([str(row[0])] + [f"{v:.8e}" for v in row[3:7]]) + "\n")
+    if args.progress_plot:
+        from style_transfer.plot import loss_plot
+
+        series = {k: [row[3 + i] for row in rows] for i, k in enumerate(LOSS_KEYS)}
+        imaging.save_image(paths["progress_png"], loss_plot([r[0] for r in rows], series))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

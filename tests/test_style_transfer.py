@@ -1,0 +1,235 @@
+"""stylize(): optimisers, coarse-to-fine, several styles, initial images, colour control."""
+
+from __future__ import annotations
+
+import threading
+
+import imaging
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from style_transfer import color, optimize, transfer, vgg
+from style_transfer.plot import loss_plot
+
+SHALLOW = {"content_layers": ("relu2_1",), "style_layers": ("relu1_1", "relu2_1")}
+
+
+@pytest.fixture(scope="module")
+def base():
+    return vgg.load_vgg19("random")
+
+
+@pytest.fixture(scope="module")
+def shallow(base):
+    return vgg.vgg19_feature_model(["relu1_1", "relu2_1"], base)
+
+
+def _smooth_image(h: int, w: int, seed: int = 0) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    y, x = y / max(h - 1, 1), x / max(w - 1, 1)
+    rng = np.random.default_rng(seed)
+    image = np.stack([x, y, 0.5 + 0.3 * np.sin(6 * x) * np.cos(5 * y)], -1)
+    return np.clip(0.1 + 0.8 * image + 0.05 * rng.normal(size=image.shape), 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("layer", "iterations", "min_psnr"), [("relu1_1", 30, 60.0), ("relu2_1", 50, 25.0)]
+)
+def test_content_loss_alone_recovers_content(base, layer, iterations, min_psnr):
+    content = _smooth_image(32, 32)
+    config = transfer.StyleConfig(
+        content_layers=(layer,),
+        style_layers=("relu1_1",),
+        style_weight=0.0,
+        tv_weight=0.0,
+        iterations=iterations,
+    )
+    model = vgg.vgg19_feature_model(transfer.feature_layers(config), base)
+    start = transfer.initial_image("noise", content, [content], 1.0, np.random.default_rng(1))
+    assert imaging.psnr(content, start, 1.0) < 15
+    *_, (_, image, _) = transfer.stylize(content, [content], model, config, start)
+    assert imaging.psnr(content, image, 1.0) > min_psnr
+
+
+def test_lbfgs_respects_bounds_and_decreases_loss(shallow):
+    content, style = _smooth_image(16, 20, 1), _smooth_image(24, 24, 2)[::-1]
+    config = transfer.StyleConfig(**SHALLOW, iterations=8)
+    steps = list(transfer.stylize(content, [style], shallow, config))
+    assert [s[0] for s in steps] == list(range(1, 9))
+    for _, image, losses in steps:
+        assert image.shape == (16, 20, 3) and image.dtype == np.float32
+        assert image.min() >= 0.0 and image.max() <= 1.0
+        assert losses["total"] == pytest.approx(
+            losses["content"] + losses["style"] + losses["tv"], rel=1e-5
+        )
+    totals = [s[2]["total"] for s in steps]
+    assert all(b <= a * (1 + 1e-6) for a, b in zip(totals, totals[1:], strict=False))
+
+
+def test_closing_the_generator_stops_lbfgs(shallow):
+    content = _smooth_image(16, 16)
+    steps = transfer.stylize(content, [content], shallow, transfer.StyleConfig(**SHALLOW))
+    next(steps)
+    steps.close()
+    assert not any(t.name == "lbfgs" and t.is_alive() for t in threading.enumerate())
+
+
+def test_adam_matches_tf1_adam_in_pixel_units():
+    target = np.linspace(40, 200, 12).reshape(2, 2, 3)
+
+    def evaluate(x):  # loss on the 0-255 scale, as neural-style's variable
+        residual = 255.0 * x - target
+        return {"total": tf.reduce_sum(tf.square(residual))}, 2 * 255.0 * residual
+
+    x0 = np.full((2, 2, 3), 0.5, np.float32)
+    ours = [img for _, img, _ in optimize.adam(evaluate, x0, 5, learning_rate=10.0)]
+    y, m, v = x0.astype(np.float64) * 255.0, 0.0, 0.0  # TF1 AdamOptimizer on 0-255 pixels
+    for t in range(1, 6):
+        g = 2 * (y - target)
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        y = y - 10.0 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-8)
+        np.testing.assert_allclose(ours[t - 1] * 255.0, y, atol=1e-3)
+
+
+def test_adam_stays_in_bounds(shallow):
+    content = _smooth_image(16, 16)
+    config = transfer.StyleConfig(**SHALLOW, optimizer="adam", iterations=5, learning_rate=100.0)
+    steps = list(transfer.stylize(content, [1 - content], shallow, config))
+    assert [s[0] for s in steps] == [1, 2, 3, 4, 5]
+    assert all(s[1].min() >= 0 and s[1].max() <= 1 for s in steps)
+    assert steps[-1][2]["total"] < steps[0][2]["total"]
+
+
+def test_style_blend_weights(shallow):
+    content = _smooth_image(16, 16)
+    a, b = _smooth_image(20, 20, 3)[:, ::-1], _smooth_image(16, 24, 4)[::-1]
+    start = transfer.initial_image("noise", content, [a], 1.0, np.random.default_rng(0))
+
+    def run(styles, weights):
+        config = transfer.StyleConfig(**SHALLOW, iterations=3, style_blend_weights=weights)
+        return list(transfer.stylize(content, styles, shallow, config, start))
+
+    single = run([a], None)
+    only_first = run([a, b], (1.0, 0.0))
+    np.testing.assert_allclose(only_first[-1][1], single[-1][1], atol=1e-6)
+    quarter = run([a, b], (0.25, 0.75))
+    scaled = run([a, b], (2.0, 6.0))
+    assert quarter[0][2]["style"] == pytest.approx(scaled[0][2]["style"], rel=1e-6)
+    assert quarter[0][2]["style"] != pytest.approx(single[0][2]["style"], rel=1e-3)
+
+
+def test_coarse_to_fine_stages(shallow):
+    content = _smooth_image(24, 32)
+    config = transfer.StyleConfig(**SHALLOW, sizes=(16, 32), stage_iterations=(3, 2))
+    steps = list(transfer.stylize(content, [content[::-1]], shallow, config))
+    assert [(s[0], s[1].shape) for s in steps] == [
+        (1, (12, 16, 3)),
+        (2, (12, 16, 3)),
+        (3, (12, 16, 3)),
+        (4, (24, 32, 3)),
+        (5, (24, 32, 3)),
+    ]
+    assert transfer.stage_plan(config, 32) == [(16, 3), (32, 2)]
+
+
+def test_style_scales_and_resizing():
+    style = np.zeros((30, 60, 3), np.float32)
+    assert transfer.scaled_style(style, 40, 0.5).shape == (10, 20, 3)
+    assert transfer.scaled_style(style, 40).shape == (20, 40, 3)
+    assert transfer.resize_to_width(style, 60) is not None
+
+
+def test_layer_weights_from_config():
+    blended = transfer.content_layer_weights(transfer.StyleConfig(content_weight_blend=0.3))
+    assert blended == pytest.approx({"block4_conv2": 0.3, "block5_conv2": 0.7})
+    assert transfer.content_layer_weights(transfer.StyleConfig()) == {"block4_conv2": 1.0}
+    custom = transfer.StyleConfig(content_layers=("conv3_1", "block4_conv1"))
+    assert transfer.content_layer_weights(custom) == {"block3_conv1": 0.5, "block4_conv1": 0.5}
+    assert transfer.feature_layers(transfer.StyleConfig())[-1] == "block5_conv1"
+    with pytest.raises(ValueError, match="unknown VGG19 layer"):
+        transfer.style_layer_weights(transfer.StyleConfig(style_layers=("relu9_9",)))
+
+
+def test_images_too_small_for_the_network(shallow):
+    config = transfer.StyleConfig()  # relu5_1 needs 16 pixels
+    tiny = np.zeros((8, 40, 3), np.float32)
+    with pytest.raises(imaging.UserError, match="too small"):
+        transfer.check_sizes(tiny, [np.zeros((40, 40, 3))], config)
+    with pytest.raises(imaging.UserError, match="style"):
+        transfer.check_sizes(
+            np.zeros((40, 40, 3)),
+            [np.zeros((40, 40, 3))],
+            transfer.StyleConfig(style_scales=(0.2,)),
+        )
+
+
+def test_initial_images():
+    content = _smooth_image(10, 12)
+    style = _smooth_image(20, 20, 5)
+    rng = lambda: np.random.default_rng(7)  # noqa: E731
+    np.testing.assert_array_equal(
+        transfer.initial_image("content", content, [style], 0.0, rng()), content
+    )
+    assert transfer.initial_image("style", content, [style], 0.0, rng()).shape == content.shape
+    noise = transfer.initial_image("noise", content, [style], 1.0, rng())
+    np.testing.assert_array_equal(noise, transfer.initial_image("noise", content, [], 0, rng()))
+    np.testing.assert_allclose(noise.mean(axis=(0, 1)), [0.485, 0.458, 0.408], atol=0.01)
+    blend = transfer.initial_image("content", content, [style], 0.25, rng())
+    np.testing.assert_allclose(blend, np.clip(0.75 * content + 0.25 * noise, 0, 1), atol=1e-6)
+    from_array = transfer.initial_image(style, content, [style], 0.0, rng())
+    assert from_array.shape == content.shape
+
+
+def test_preserve_colors_keeps_luminance_of_result_and_chroma_of_content():
+    stylized, content = _smooth_image(8, 8, 1), _smooth_image(8, 8, 2)[::-1]
+    stylized = 0.3 + 0.4 * stylized  # keep everything in gamut
+    content = 0.3 + 0.4 * content
+    out = color.finish_colors("none", stylized, content, preserve_colors=True)
+    ycc_out, ycc_s, ycc_c = (
+        imaging.rgb_to_ycbcr(i.astype(np.float64)) for i in (out, stylized, content)
+    )
+    np.testing.assert_allclose(ycc_out[..., 0], ycc_s[..., 0], atol=1e-5)
+    np.testing.assert_allclose(ycc_out[..., 1:], ycc_c[..., 1:], atol=1e-5)
+    assert np.array_equal(
+        color.finish_colors("none", stylized, content), stylized.astype(np.float32)
+    )
+
+
+def test_luminance_only_transfer_inputs():
+    content, style = _smooth_image(12, 12, 1), _smooth_image(16, 16, 3) * 0.5
+    gray_content, (gray_style,) = color.prepare_colors("luminance", content, [style])
+    for image in (gray_content, gray_style):
+        np.testing.assert_allclose(image[..., 0], image[..., 1], atol=1e-6)
+        np.testing.assert_allclose(image[..., 0], image[..., 2], atol=1e-6)
+    y_c = imaging.rgb_to_ycbcr(content.astype(np.float64))[..., 0]
+    y_s = imaging.rgb_to_ycbcr(gray_style.astype(np.float64))[..., 0]
+    assert y_s.mean() == pytest.approx(y_c.mean(), abs=2e-3)
+    assert y_s.std() == pytest.approx(y_c.std(), abs=2e-3)
+    np.testing.assert_allclose(
+        imaging.rgb_to_ycbcr(gray_content.astype(np.float64))[..., 0], y_c, atol=1e-5
+    )
+
+
+def test_color_histogram_matching_matches_mean_and_covariance():
+    rng = np.random.default_rng(9)
+    content = np.clip(
+        0.5 + 0.1 * rng.normal(size=(20, 20, 3)) @ [[1, 0.3, 0], [0, 1, 0.2], [0, 0, 1]], 0, 1
+    )
+    style = np.clip(0.4 + 0.08 * rng.normal(size=(24, 16, 3)) * [1, 0.5, 2], 0, 1)
+    matched = color.match_color_histogram(style, content).reshape(-1, 3).astype(np.float64)
+    c = content.reshape(-1, 3)
+    np.testing.assert_allclose(matched.mean(0), c.mean(0), atol=1e-3)
+    np.testing.assert_allclose(np.cov(matched, rowvar=False), np.cov(c, rowvar=False), atol=2e-4)
+    _, (same,) = color.prepare_colors("histogram", content, [style])
+    np.testing.assert_allclose(same, color.match_color_histogram(style, content))
+    with pytest.raises(ValueError):
+        color.prepare_colors("sepia", content, [style])
+
+
+def test_loss_plot_draws_series():
+    plot = loss_plot([1, 2, 3], {"total": [100.0, 10.0, 1.0], "tv": [5.0, 4.0, 3.0]})
+    assert plot.shape == (480, 720, 3) and plot.dtype == np.uint8
+    blue = np.all(plot == (31, 119, 180), axis=-1).sum()
+    assert blue > 50  # the first series' line
