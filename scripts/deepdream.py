@@ -295,21 +295,17 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
         resolve_terms,
         zoom_dream,
     )
-    from style_transfer.weights import WeightsError
 
     image = imaging.load_image(args.input)
     guide = imaging.load_image(args.guide) if args.guide else None
     config = config.replace(terms=resolve_terms(config.model, config.terms))
     keras.utils.set_random_seed(config.seed)
-    try:
-        network = build_dream_network(
-            config.model,
-            [t.layer for t in config.terms],
-            weights=config.weights,
-            precision=config.precision,
-        )
-    except WeightsError as err:  # the shared message names style transfer's flag
-        raise WeightsError(str(err).replace("--network", "--weights")) from err
+    network = build_dream_network(
+        config.model,
+        [t.layer for t in config.terms],
+        weights=config.weights,
+        precision=config.precision,
+    )
     guides = guide_features(guide, network) if guide is not None else None
     objective = DreamObjective(config.terms, network.layers, network.channels, guides)
     check_image_size(image.shape, network, config)

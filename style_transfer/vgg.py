@@ -241,7 +241,7 @@ def read_matconvnet_convolutions(path: str) -> dict[str, tuple[np.ndarray, np.nd
     if not os.path.isfile(path):
         raise WeightsError(
             f"VGG19 weights file not found: {path!r} (MatConvNet's imagenet-vgg-verydeep-19.mat "
-            f"is at https://www.vlfeat.org/matconvnet/pretrained/; or use --network imagenet)"
+            f"is at https://www.vlfeat.org/matconvnet/pretrained/; or use the 'imagenet' weights)"
         )
     try:
         data = scipy.io.loadmat(path)

@@ -34,7 +34,7 @@ def warn_random_weights(name: str) -> None:
     """Print a loud, unmistakable warning that ``name`` runs with random (untrained) weights."""
     bar = "!" * 78
     print(
-        f"{bar}\n!! WARNING: {name} uses RANDOM, UNTRAINED weights (--network random).\n"
+        f"{bar}\n!! WARNING: {name} uses RANDOM, UNTRAINED weights (weights 'random').\n"
         "!! Results are meaningless as images; use this only for experiments and tests.\n"
         f"{bar}",
         file=sys.stderr,
@@ -47,7 +47,7 @@ def _offline_message(name: str, cause: BaseException) -> str:
         f"cannot download the ImageNet weights of {name} ({type(cause).__name__}: "
         f"{str(cause).splitlines()[0] if str(cause) else 'no detail'}); you may be offline: "
         f"copy the Keras weights file into ~/.keras/models/ or pass its path "
-        f"(e.g. --network /path/to/weights.h5) instead of 'imagenet'"
+        f"(a .h5 file) instead of 'imagenet'"
     )
 
 
