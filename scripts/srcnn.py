@@ -1,0 +1,20 @@
+"""Train SRCNN (Dong et al. 2016) on sr_prepare.py patches; flags in sr/train_cli.py."""
+
+from __future__ import annotations
+
+from sr.train_cli import build_parser as _build_parser
+from sr.train_cli import main_for
+
+PROG = "srcnn.py"
+
+
+def build_parser():
+    return _build_parser("srcnn", PROG)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_for("srcnn", PROG, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,20 @@
+"""Train multi-scale VDSR (Kim et al. 2016) on sr_prepare.py patches; flags in sr/train_cli.py."""
+
+from __future__ import annotations
+
+from sr.train_cli import build_parser as _build_parser
+from sr.train_cli import main_for
+
+PROG = "vdsr.py"
+
+
+def build_parser():
+    return _build_parser("vdsr", PROG)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_for("vdsr", PROG, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Degradation and patch extraction for the three training recipes.
+
+Everything works on the luminance plane as uint8 values, with the evaluation protocol's
+degradation (``/work/shared/datasets/README.md``): modcrop, ``LR = round(imresize(Y, 1/s))``,
+``bicubic = round(imresize(LR, s))``, all with the shared MATLAB-compatible bicubic.
+
+Recipes (one function each, returning dicts of uint8 arrays ``(n, h, w)`` plus ``scale`` ``(n,)``):
+
+* ``srcnn``: 33x33 bicubic inputs, the central 21x21 HR labels, stride 14 (Dong et al.).
+* ``vdsr``: 41x41 bicubic inputs and HR labels at the same place, stride 41 (Kim et al.).
+* ``subpixel``: ``p x p`` LR patches with their ``ps x ps`` bicubic and HR patches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from imaging import imresize, modcrop, rgb_to_y
+
+import numpy as np
+
+RECIPES = ("srcnn", "vdsr", "subpixel")
+
+
+def y_plane(image: np.ndarray) -> np.ndarray:
+    """uint8 Y ``(H, W)`` of uint8 RGB ``(H, W, 3)``; ``(H, W, 1)`` or ``(H, W)`` is Y already."""
+    if image.ndim == 2:
+        return image
+    if image.shape[-1] == 1:
+        return image[..., 0]
+    return rgb_to_y(image)
+
+
+def round_uint8(image: np.ndarray) -> np.ndarray:
+    """Round half to even and clip to uint8 (MATLAB's conversion of a uint8 resize result)."""
+    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class Degraded:
+    """One Y image in the protocol's three versions, all uint8 ``(H, W)``."""
+
+    hr: np.ndarray  # modcropped ground truth (H, W)
+    lr: np.ndarray  # (H/s, W/s)
+    bicubic: np.ndarray  # (H, W)
+    scale: int
+
+
+def degrade(y: np.ndarray, scale: int) -> Degraded:
+    """The protocol's degradation of a uint8 Y plane ``(H, W)`` by an integer ``scale``."""
+    hr = modcrop(np.asarray(y), scale)
+    lr = round_uint8(imresize(hr, 1.0 / scale))
+    bicubic = round_uint8(imresize(lr, scale))
+    return Degraded(hr, lr, bicubic, scale)
+
+
+def patch_grid(height: int, width: int, size: int, stride: int) -> list[tuple[int, int]]:
+    """Top-left corners of ``size x size`` patches every ``stride`` pixels (row-major)."""
+    rows = range(0, height - size + 1, stride)
+    cols = range(0, width - size + 1, stride)
+    return [(r, c) for r in rows for c in cols]
+
+
+def _stack(arrays: list[np.ndarray], shape: tuple[int, int]) -> np.ndarray:
+    return np.stack(arrays) if arrays else np.zeros((0, *shape), np.uint8)
+
+
+def srcnn_patches(d: Degraded, size: int = 33, label_size: int = 21, stride: int = 14) -> dict:
+    """SRCNN pairs: ``bicubic`` ``(n, size, size)`` and centred ``label`` ``(n, label, label)``."""
+    offset = (size - label_size) // 2
+    corners = patch_grid(*d.hr.shape, size, stride)
+    bic = [d.bicubic[r : r + size, c : c + size] for r, c in corners]
+    lab = [
+        d.hr[r + offset : r + offset + label_size, c + offset : c + offset + label_size]
+        for r, c in corners
+    ]
+    return {
+        "bicubic": _stack(bic, (size, size)),
+        "label": _stack(lab, (label_size, label_size)),
+        "scale": np.full(len(corners), d.scale, np.uint8),
+    }
+
+
+def vdsr_patches(d: Degraded, size: int = 41, stride: int = 41) -> dict:
+    """VDSR pairs: ``bicubic`` and ``label`` ``(n, size, size)`` at the same positions."""
+    corners = patch_grid(*d.hr.shape, size, stride)
+    return {
+        "bicubic": _stack([d.bicubic[r : r + size, c : c + size] for r, c in corners], (size,) * 2),
+        "label": _stack([d.hr[r : r + size, c : c + size] for r, c in corners], (size,) * 2),
+        "scale": np.full(len(corners), d.scale, np.uint8),
+    }
+
+
+def subpixel_patches(d: Degraded, lr_size: int, lr_stride: int) -> dict:
+    """Sub-pixel triples: ``lr`` ``(n, p, p)``, ``bicubic`` and ``label`` ``(n, p*s, p*s)``."""
+    s, hs = d.scale, lr_size * d.scale
+    corners = patch_grid(*d.lr.shape, lr_size, lr_stride)
+    return {
+        "lr": _stack([d.lr[r : r + lr_size, c : c + lr_size] for r, c in corners], (lr_size,) * 2),
+        "bicubic": _stack(
+            [d.bicubic[r * s : r * s + hs, c * s : c * s + hs] for r, c in corners], (hs, hs)
+        ),
+        "label": _stack(
+            [d.hr[r * s : r * s + hs, c * s : c * s + hs] for r, c in corners], (hs,) * 2
+        ),
+        "scale": np.full(len(corners), s, np.uint8),
+    }
+
+
+def dihedral(image: np.ndarray, k: int) -> np.ndarray:
+    """The k-th (0..7) of the 8 rotations/flips of the last two axes of ``(..., H, W)``."""
+    rotated = np.rot90(image, k % 4, axes=(-2, -1))
+    return np.flip(rotated, axis=-1) if k >= 4 else rotated
+
+
+def augment_images(y: np.ndarray, count: int) -> list[np.ndarray]:
+    """``count`` (1, 2, 4 or 8) dihedral variants of a Y image: the paper's rotation and flip."""
+    if count not in (1, 2, 4, 8):
+        raise ValueError(f"augmentation count must be 1, 2, 4 or 8, got {count}")
+    order = (0, 4, 1, 2, 3, 5, 6, 7)  # identity, flip, then rotations
+    return [np.ascontiguousarray(dihedral(y, k)) for k in order[:count]]
+
+
+def recipe_patches(recipe: str, y: np.ndarray, scale: int, spec: dict) -> dict:
+    """Patches of one Y image ``(H, W)`` uint8 at one scale for ``recipe`` with ``spec`` sizes."""
+    d = degrade(y, scale)
+    if recipe == "srcnn":
+        return srcnn_patches(d, spec["size"], spec["label_size"], spec["stride"])
+    if recipe == "vdsr":
+        return vdsr_patches(d, spec["size"], spec["stride"])
+    if recipe == "subpixel":
+        return subpixel_patches(d, spec["lr_size"], spec["lr_stride"])
+    raise ValueError(f"unknown recipe {recipe!r}; choose from {', '.join(RECIPES)}")

@@ -1,0 +1,79 @@
+"""Running a trained network on whole Y images, and the protocol's PSNR on a validation set.
+
+Test-time borders: SRCNN is trained with valid convolutions, so at test time its bicubic input
+is first extended by the network's border (6 pixels for 9-1-5) by symmetric reflection; the
+output then has the input's size. VDSR and VDSR-sp use zero padding in training and test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from imaging import load_image_eval, psnr, shave, ssim
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from sr.data import Degraded, degrade, y_plane
+from sr.models import srcnn_border
+
+Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# (lr_y (h, w), bicubic_y (h*s, w*s)) in 0..255 -> sr_y (h*s, w*s) float in 0..255
+
+
+def make_predictor(net: keras.Model, model: str, srcnn_variant: str = "9-1-5") -> Predictor:
+    """A function running ``net`` (a ``model`` network) on one image's Y planes (0..255)."""
+    spec = tf.TensorSpec((1, None, None, 1), tf.float32)
+
+    if model == "srcnn":
+        border = srcnn_border(srcnn_variant)
+
+        @tf.function(input_signature=[spec], reduce_retracing=True)
+        def run(bicubic):
+            padded = tf.pad(bicubic, [[0, 0], [border] * 2, [border] * 2, [0, 0]], "SYMMETRIC")
+            return net(padded, training=False)
+
+        return lambda lr, bic: _call(run, bic)
+
+    if model == "vdsr" or (model == "vdsr_sp" and len(net.inputs) == 1):
+
+        @tf.function(input_signature=[spec], reduce_retracing=True)
+        def run_one(x):
+            return net(x, training=False)
+
+        if model == "vdsr":
+            return lambda lr, bic: _call(run_one, bic)
+        return lambda lr, bic: _call(run_one, lr)
+
+    @tf.function(input_signature=[spec, spec], reduce_retracing=True)
+    def run_two(lr, bicubic):
+        return net([lr, bicubic], training=False)
+
+    return lambda lr, bic: _call(run_two, lr, bic)
+
+
+def _call(fn, *planes: np.ndarray) -> np.ndarray:
+    tensors = [tf.constant(np.asarray(p, np.float32)[None, :, :, None] / 255.0) for p in planes]
+    return fn(*tensors).numpy()[0, :, :, 0].astype(np.float64) * 255.0
+
+
+def load_validation(paths: Sequence[str], scales: Sequence[int]) -> dict[int, list[Degraded]]:
+    """Degraded Y versions of every image in ``paths`` at every scale (the evaluation protocol)."""
+    planes = [y_plane(load_image_eval(p)) for p in paths]
+    return {s: [degrade(y, s) for y in planes] for s in scales}
+
+
+def evaluate(predict: Predictor, images: Sequence[Degraded], with_ssim: bool = False) -> dict:
+    """Mean PSNR (and SSIM) on Y after rounding to uint8 and shaving ``scale`` pixels."""
+    psnrs, ssims = [], []
+    for d in images:
+        sr = np.clip(np.rint(predict(d.lr, d.bicubic)), 0, 255)
+        ref, est = shave(d.hr.astype(np.float64), d.scale), shave(sr, d.scale)
+        psnrs.append(psnr(ref, est))
+        if with_ssim:
+            ssims.append(ssim(ref, est))
+    result = {"psnr": float(np.mean(psnrs))}
+    if with_ssim:
+        result["ssim"] = float(np.mean(ssims))
+    return result

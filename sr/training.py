@@ -1,0 +1,301 @@
+"""The shared trainer of SRCNN, VDSR and VDSR-sp: a custom loop under a ``tf.distribute`` strategy.
+
+The batch order is a function of ``(seed, epoch)`` and the augmentation of ``(seed, epoch,
+step)``, so a run restored from :meth:`Trainer.state` continues exactly, even mid-epoch.
+The trainer writes no files: it yields :class:`Step` results and hands out its state.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from imaging import UserError
+
+import h5py
+import keras
+import numpy as np
+import tensorflow as tf
+
+from sr.config import TrainConfig
+from sr.data import dihedral
+from sr.losses import get_loss
+from sr.models import srcnn_border
+from sr.pipeline import OnTheFly
+from sr.weights import build_model
+
+
+class NonFiniteLoss(UserError):
+    """The loss became NaN or infinite; training stops before saving the broken state."""
+
+
+@dataclass(frozen=True)
+class Step:
+    epoch: int  # 0-based epoch of this step
+    step: int  # 0-based step inside the epoch
+    steps: int  # steps in the epoch
+    loss: float  # batch-mean loss (summed over each patch's pixels)
+
+
+class PatchSet:
+    """Patches of an ``sr_prepare.py`` file held in memory as uint8 ``(n, h, w)`` arrays."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], attrs: dict):
+        self.arrays = arrays
+        self.attrs = attrs
+        self.count = len(arrays["label"])
+
+    @classmethod
+    def load(cls, path: str, scales: tuple[int, ...] | None = None) -> PatchSet:
+        try:
+            with h5py.File(path, "r") as h5:
+                arrays = {k: h5[k][...] for k in h5}
+                attrs = dict(h5.attrs)
+        except OSError as err:
+            raise UserError(f"cannot read patch file {path}: {err}") from None
+        if "label" not in arrays or "bicubic" not in arrays:
+            raise UserError(f"{path} is not a patch file written by sr_prepare.py")
+        if scales:
+            keep = np.isin(arrays["scale"], scales)
+            if not keep.any():
+                have = sorted(set(arrays["scale"].tolist()))
+                raise UserError(f"{path} has no patches at scales {scales} (it has {have})")
+            arrays = {k: v[keep] for k, v in arrays.items()}
+        return cls(arrays, attrs)
+
+    @property
+    def recipe(self) -> str:
+        value = self.attrs.get("recipe", "")
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _unit(batch: np.ndarray) -> np.ndarray:
+    return (batch.astype(np.float32) / 255.0)[..., None]
+
+
+def _center_crop(batch: np.ndarray, size: int) -> np.ndarray:
+    off = (batch.shape[1] - size) // 2
+    return batch[:, off : off + size, off : off + size]
+
+
+class Trainer:
+    """Builds the model and optimizers in ``strategy``'s scope and runs epochs of steps."""
+
+    def __init__(self, config: TrainConfig, patches: PatchSet | OnTheFly, strategy=None):
+        self.config = config
+        self.patches = patches
+        self.strategy = strategy or tf.distribute.get_strategy()
+        if isinstance(patches, PatchSet):
+            self._check_patches()
+        keras.mixed_precision.set_global_policy(config.precision)
+        keras.utils.set_random_seed(config.seed)
+        with self.strategy.scope():
+            self.model = build_model(
+                config.model,
+                config.scales[0],
+                srcnn_variant=config.srcnn_variant,
+                vdsr_sp_residual=config.vdsr_sp_residual,
+                depth=config.depth,
+            )
+            self.groups = self._make_groups()
+            for optimizer, variables in self.groups:
+                optimizer.build(variables)
+        self.loss_fn = get_loss(config.loss, config.huber_delta)
+        self.epoch = 0
+        self.step_in_epoch = 0
+        self.global_step = 0
+        self.best_psnr = -np.inf
+        self.elapsed = 0.0  # seconds of training (steps and validation) over all sessions
+        self._train_step = tf.function(self._distributed_step)
+
+    # -- setup -------------------------------------------------------------------------------
+    def _check_patches(self) -> None:
+        c, recipe = self.config, self.patches.recipe
+        wanted = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}[c.model]
+        if recipe != wanted:
+            raise UserError(f"{c.model} trains on '{wanted}' patches, the file has '{recipe}'")
+        if c.model == "vdsr_sp" and len(c.scales) != 1:
+            raise UserError("vdsr_sp is trained for one scale at a time")
+        if c.model == "srcnn":
+            need = self.patches.arrays["bicubic"].shape[1] - 2 * srcnn_border(c.srcnn_variant)
+            if need < 1 or need > self.patches.arrays["label"].shape[1]:
+                raise UserError(f"SRCNN {c.srcnn_variant} output {need} does not fit the labels")
+        if c.batch_size % self.strategy.num_replicas_in_sync:
+            raise UserError("--batch-size must be a multiple of the number of replicas")
+
+    def _optimizer(self, learning_rate: float):
+        if self.config.optimizer == "sgd":
+            return keras.optimizers.SGD(learning_rate, momentum=self.config.momentum)
+        if self.config.optimizer == "adam":
+            return keras.optimizers.Adam(learning_rate)
+        raise UserError(f"unknown optimizer {self.config.optimizer!r}")
+
+    def _make_groups(self):
+        c, variables = self.config, self.model.trainable_variables
+        if c.model == "srcnn" and c.last_layer_learning_rate is not None:
+            last = self.model.get_layer("conv3").trainable_variables
+            last_ids = {id(v) for v in last}
+            rest = [v for v in variables if id(v) not in last_ids]
+            return [
+                (self._optimizer(c.learning_rate), rest),
+                (self._optimizer(c.last_layer_learning_rate), list(last)),
+            ]
+        return [(self._optimizer(c.learning_rate), list(variables))]
+
+    def base_rates(self) -> list[float]:
+        c = self.config
+        rates = [c.learning_rate]
+        if len(self.groups) == 2:
+            rates.append(c.last_layer_learning_rate)
+        return rates
+
+    def learning_rates(self, epoch: int) -> list[float]:
+        """Current rates per group: base rate times ``lr_decay ** (epoch // lr_step_epochs)``."""
+        c = self.config
+        factor = c.lr_decay ** (epoch // c.lr_step_epochs) if c.lr_step_epochs else 1.0
+        return [r * factor for r in self.base_rates()]
+
+    # -- data ----------------------------------------------------------------------------------
+    def steps_per_epoch(self) -> int:
+        if isinstance(self.patches, OnTheFly):
+            return self.patches.steps_per_epoch()
+        full = self.patches.count // self.config.batch_size
+        if full < 1:
+            raise UserError(
+                f"only {self.patches.count} patches, fewer than --batch-size "
+                f"{self.config.batch_size}"
+            )
+        return min(full, self.config.steps_per_epoch or full)
+
+    def batch(self, epoch: int, step: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """Inputs and label of one batch, float32 ``(B, h, w, 1)`` in [0, 1]; deterministic."""
+        c = self.config
+        order = np.random.default_rng([c.seed, epoch]).permutation(self.patches.count)
+        idx = np.sort(order[step * c.batch_size : (step + 1) * c.batch_size])
+        arrays = {k: v[idx] for k, v in self.patches.arrays.items() if k != "scale"}
+        if c.augment:
+            ks = np.random.default_rng([c.seed, epoch, step, 1]).integers(0, 8, len(idx))
+            arrays = {
+                key: np.stack([dihedral(a, k) for a, k in zip(value, ks, strict=True)])
+                for key, value in arrays.items()
+            }
+        label = arrays["label"]
+        if c.model == "srcnn":
+            out = arrays["bicubic"].shape[1] - 2 * srcnn_border(c.srcnn_variant)
+            return (_unit(arrays["bicubic"]),), _unit(_center_crop(label, out))
+        if c.model == "vdsr":
+            return (_unit(arrays["bicubic"]),), _unit(label)
+        if c.vdsr_sp_residual:
+            return (_unit(arrays["lr"]), _unit(arrays["bicubic"])), _unit(label)
+        return (_unit(arrays["lr"]),), _unit(label)
+
+    # -- the step ------------------------------------------------------------------------------
+    def _distributed_step(self, inputs, label):
+        strategy, global_batch = self.strategy, self.config.batch_size
+        variables = [v for _, group in self.groups for v in group]
+
+        def replica_step(inputs, label):
+            with tf.GradientTape() as tape:
+                x = inputs[0] if len(inputs) == 1 else list(inputs)
+                prediction = self.model(x, training=True)
+                loss = tf.reduce_sum(self.loss_fn(label, prediction)) / global_batch
+            return loss, tape.gradient(loss, variables)
+
+        loss, grads = strategy.run(replica_step, args=(inputs, label))
+        loss = strategy.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
+        grads = [strategy.reduce(tf.distribute.ReduceOp.SUM, g, axis=None) for g in grads]
+        start = 0
+        for optimizer, group in self.groups:
+            group_grads = grads[start : start + len(group)]
+            start += len(group)
+            group_grads = self._regularise(optimizer, group, group_grads)
+            optimizer.apply_gradients(zip(group_grads, group, strict=True))
+        return loss
+
+    def _regularise(self, optimizer, variables, grads):
+        """Coupled weight decay on kernels (Caffe's) and VDSR's adjustable gradient clipping."""
+        c = self.config
+        if c.weight_decay:
+            grads = [
+                g + c.weight_decay * v if len(v.shape) > 1 else g
+                for g, v in zip(grads, variables, strict=True)
+            ]
+        if c.clip_theta:
+            bound = c.clip_theta / tf.cast(optimizer.learning_rate, tf.float32)
+            grads = [adjustable_clip(g, bound) for g in grads]
+        return grads
+
+    def _distribute(self, inputs, label):
+        n = self.strategy.num_replicas_in_sync
+        per = self.config.batch_size // n
+
+        def value_fn(ctx):
+            i = ctx.replica_id_in_sync_group
+            part = slice(i * per, (i + 1) * per)
+            return tuple(tf.constant(x[part]) for x in inputs), tf.constant(label[part])
+
+        return self.strategy.experimental_distribute_values_from_function(value_fn)
+
+    def run_epoch(self) -> Iterator[Step]:
+        """Run the rest of the current epoch, yielding after every step."""
+        steps = self.steps_per_epoch()
+        for (optimizer, _), rate in zip(self.groups, self.learning_rates(self.epoch), strict=True):
+            optimizer.learning_rate = rate
+        if isinstance(self.patches, OnTheFly):
+            source = self.patches.batches(self.epoch, self.step_in_epoch)
+        else:
+            source = (self.batch(self.epoch, i) for i in range(self.step_in_epoch, steps))
+        for inputs, label in source:
+            dist_inputs, dist_label = self._distribute(inputs, label)
+            loss = float(self._train_step(dist_inputs, dist_label))
+            if not np.isfinite(loss):
+                raise NonFiniteLoss(
+                    f"loss became {loss} at epoch {self.epoch + 1}, step {self.step_in_epoch + 1};"
+                    " stopped, the last checkpoint is kept (try a lower learning rate)"
+                )
+            self.step_in_epoch += 1
+            self.global_step += 1
+            yield Step(self.epoch, self.step_in_epoch - 1, steps, loss)
+        self.epoch += 1
+        self.step_in_epoch = 0
+
+    # -- state ---------------------------------------------------------------------------------
+    def state(self) -> dict[str, np.ndarray]:
+        """Model and optimizer variables and counters, as arrays (for ``np.savez``)."""
+        out = {f"model/{i}": w for i, w in enumerate(self.model.get_weights())}
+        for g, (optimizer, _) in enumerate(self.groups):
+            for i, v in enumerate(optimizer.variables):
+                out[f"opt{g}/{i}"] = np.asarray(v.numpy())
+        counters = {
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "global_step": self.global_step,
+            "best_psnr": float(self.best_psnr),
+            "elapsed": float(self.elapsed),
+        }
+        out["counters"] = np.array(json.dumps(counters))
+        return out
+
+    def load_state(self, state) -> None:
+        """Restore what :meth:`state` returned (``state`` may be an open ``np.load`` archive)."""
+        n_model = len(self.model.get_weights())
+        try:
+            self.model.set_weights([state[f"model/{i}"] for i in range(n_model)])
+            for g, (optimizer, _) in enumerate(self.groups):
+                for i, v in enumerate(optimizer.variables):
+                    v.assign(state[f"opt{g}/{i}"])
+        except (KeyError, ValueError) as err:
+            raise UserError(f"the checkpoint does not fit this model/optimizer: {err}") from None
+        counters = json.loads(str(state["counters"]))
+        self.epoch = counters["epoch"]
+        self.step_in_epoch = counters["step_in_epoch"]
+        self.global_step = counters["global_step"]
+        self.best_psnr = counters["best_psnr"]
+        self.elapsed = counters.get("elapsed", 0.0)
+
+
+def adjustable_clip(gradient: tf.Tensor, bound) -> tf.Tensor:
+    """VDSR's adjustable gradient clipping: each component clipped to ``[-bound, bound]``,
+    where ``bound = theta / learning_rate`` (Kim et al. 2016, Sec. 3.3)."""
+    return tf.clip_by_value(gradient, -bound, bound)

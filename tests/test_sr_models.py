@@ -1,0 +1,91 @@
+"""SRCNN, VDSR, VDSR-sp builders and the PixelShuffle layer."""
+
+import imaging.runtime  # noqa: F401  (quiet TensorFlow start-up)
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from sr import models
+
+
+def test_parameter_counts_pinned():
+    assert models.srcnn("9-1-5").count_params() == 8129
+    assert models.srcnn("9-5-5").count_params() == 57281
+    assert models.vdsr().count_params() == 665921
+    # body as VDSR minus its 1-channel head (577) plus a 3x3x64 -> s^2 head with biases
+    for s in (2, 3, 4):
+        assert models.vdsr_sp(s).count_params() == 665921 - 577 + 9 * 64 * s * s + s * s
+
+
+@pytest.mark.parametrize("variant, border", [("9-1-5", 6), ("9-5-5", 8)])
+def test_srcnn_valid_shapes_and_init(variant, border):
+    net = models.srcnn(variant)
+    assert net.input_shape == (None, None, None, 1)
+    out = net(np.zeros((2, 33, 40, 1), np.float32))
+    assert out.shape == (2, 33 - 2 * border, 40 - 2 * border, 1)
+    assert models.srcnn_border(variant) == border
+    kernels = np.concatenate([w.numpy().ravel() for w in net.weights if len(w.shape) == 4])
+    assert 0.0008 < kernels.std() < 0.0012  # Gaussian, std 0.001
+    assert all(not np.any(w.numpy()) for w in net.weights if len(w.shape) == 1)
+
+
+def test_srcnn_rejects_bad_variant():
+    with pytest.raises(ValueError, match="three odd"):
+        models.srcnn("9-2-5")
+
+
+def test_vdsr_is_residual_over_bicubic():
+    net = models.vdsr(depth=20)
+    assert len([layer for layer in net.layers if isinstance(layer, keras.layers.Conv2D)]) == 20
+    x = np.random.default_rng(0).random((1, 17, 23, 1)).astype(np.float32)
+    body = keras.Model(net.input, net.get_layer("residual").output)
+    np.testing.assert_allclose(net(x), x + body(x), atol=1e-6)
+    for layer in net.layers:  # zero the last conv: output == input exactly
+        if layer.name == "conv20":
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    np.testing.assert_array_equal(net(x), x)
+
+
+@pytest.mark.parametrize("scale", [2, 3, 4])
+@pytest.mark.parametrize("residual", [True, False])
+def test_vdsr_sp_shapes(scale, residual):
+    net = models.vdsr_sp(scale, depth=4, residual=residual)
+    lr = np.zeros((2, 7, 9, 1), np.float32)
+    bic = np.ones((2, 7 * scale, 9 * scale, 1), np.float32)
+    out = net([lr, bic] if residual else lr)
+    assert out.shape == (2, 7 * scale, 9 * scale, 1)
+    assert out.dtype == tf.float32
+
+
+@pytest.mark.parametrize("scale, channels", [(2, 1), (3, 1), (4, 2)])
+def test_pixel_shuffle_matches_depth_to_space_and_round_trips(scale, channels):
+    x = np.random.default_rng(scale).random((2, 5, 6, scale * scale * channels)).astype(np.float32)
+    y = models.PixelShuffle(scale)(x)
+    np.testing.assert_array_equal(y, tf.nn.depth_to_space(x, scale))
+    np.testing.assert_array_equal(tf.nn.space_to_depth(y, scale), x)
+    # one element by the defining equation
+    i, j, c = scale - 1, 0, channels - 1
+    assert y[1, 3 * scale + i, 4 * scale + j, c] == x[1, 3, 4, (i * scale + j) * channels + c]
+
+
+def test_pixel_shuffle_serialises(tmp_path):
+    net = models.vdsr_sp(3, depth=3)
+    net.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert isinstance(again.get_layer("pixel_shuffle"), models.PixelShuffle)
+    assert again.get_layer("pixel_shuffle").get_config()["scale"] == 3
+    lr = np.random.default_rng(0).random((1, 6, 5, 1)).astype(np.float32)
+    bic = np.random.default_rng(1).random((1, 18, 15, 1)).astype(np.float32)
+    np.testing.assert_allclose(again([lr, bic]), net([lr, bic]), atol=1e-6)
+
+
+def test_mixed_bfloat16_keeps_float32_output():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        net = models.vdsr(depth=3)
+        out = net(np.zeros((1, 8, 8, 1), np.float32))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert out.dtype == tf.float32

@@ -1,0 +1,180 @@
+"""The shared trainer and the three training scripts on a tiny generated image set."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from imaging import imresize
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+
+from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
+from sr.config import PRESETS
+from sr.training import NonFiniteLoss, PatchSet, Trainer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _image(h, w, seed):
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3)).astype(float)
+    return np.clip(np.rint(imresize(small, 4.0)[:h, :w]), 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Four 64x64 training images, two validation images, and the three patch files."""
+    root = tmp_path_factory.mktemp("sr_tiny")
+    (root / "train").mkdir()
+    (root / "val").mkdir()
+    for i in range(4):
+        Image.fromarray(_image(64, 64, i)).save(root / "train" / f"t{i}.png")
+    for i in range(2):
+        Image.fromarray(_image(36, 40, 10 + i)).save(root / "val" / f"v{i}.png")
+    images = ["--images", str(root / "train")]
+    assert sr_prepare.main(["srcnn", *images, "--scale", "3", "-o", str(root / "s.h5")]) == 0
+    assert sr_prepare.main(["vdsr", *images, "-o", str(root / "v.h5")]) == 0
+    sub = ["subpixel", *images, "--scale", "3", "--lr-size", "8", "-o", str(root / "p.h5")]
+    assert sr_prepare.main(sub) == 0
+    return root
+
+
+def _weights(path):
+    out = []
+    with h5py.File(path) as h5:
+        h5.visititems(lambda n, o: out.append(o[...]) if isinstance(o, h5py.Dataset) else None)
+    return out
+
+
+COMMON = ["--batch-size", "4", "--steps-per-epoch", "2", "--optimizer", "adam"]
+
+
+@pytest.mark.parametrize(
+    "script, patches, extra",
+    [
+        (srcnn, "s.h5", []),
+        (vdsr, "v.h5", ["--depth", "3", "--precision", "mixed_bfloat16", "--augment"]),
+        (vdsr_sp, "p.h5", ["--depth", "3", "--loss", "huber"]),
+    ],
+)
+def test_two_steps_then_resume(tiny, tmp_path, script, patches, extra):
+    out = tmp_path / "run"
+    base = ["--patches", str(tiny / patches), "--out", str(out), "--val", str(tiny / "val")]
+    assert script.main([*base, *COMMON, *extra, "--epochs", "1"]) == 0
+    for name in ("config.json", "checkpoint.npz", "best.weights.h5", "last.weights.h5"):
+        assert (out / name).is_file(), name
+    assert list((out / "logs").iterdir())  # TensorBoard events
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["epoch"] == 1 and history[-1]["global_step"] == 2
+    assert script.main(["--out", str(out), "--resume", "--epochs", "2"]) == 0
+    history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+    assert [h["global_step"] for h in history] == [2, 4]
+    assert json.loads((out / "config.json").read_text())["epochs"] == 2
+
+
+def test_resume_at_epoch_boundary_is_exact(tiny, tmp_path):
+    args = ["--patches", str(tiny / "s.h5"), "--no-val", *COMMON]
+    assert srcnn.main([*args, "--out", str(tmp_path / "a"), "--epochs", "2"]) == 0
+    assert srcnn.main([*args, "--out", str(tmp_path / "b"), "--epochs", "1"]) == 0
+    assert srcnn.main(["--out", str(tmp_path / "b"), "--resume", "--epochs", "2"]) == 0
+    for x, y in zip(
+        _weights(tmp_path / "a/last.weights.h5"),
+        _weights(tmp_path / "b/last.weights.h5"),
+        strict=True,
+    ):
+        np.testing.assert_array_equal(x, y)
+
+
+def _trainer(tiny, **changes):
+    settings = dict(
+        depth=3, batch_size=4, scales=(2, 3, 4), optimizer="adam", learning_rate=1e-3,
+        augment=True, validation=(),
+    )  # fmt: skip
+    config = PRESETS["vdsr"].replace(**{**settings, **changes})
+    return Trainer(config, PatchSet.load(str(tiny / "v.h5")))
+
+
+def test_mid_epoch_state_resumes_exactly(tiny):
+    straight = _trainer(tiny)
+    losses = [s.loss for s in straight.run_epoch()]
+    assert len(losses) == 3  # 12 patches / batch 4
+    first = _trainer(tiny)
+    steps = first.run_epoch()
+    next(steps)
+    state = first.state()
+    second = _trainer(tiny, seed=0)
+    second.load_state(state)
+    assert (second.epoch, second.step_in_epoch) == (0, 1)
+    assert [s.loss for s in second.run_epoch()] == losses[1:]
+    for x, y in zip(straight.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_nan_loss_stops_with_one_line_and_no_checkpoint(tiny, tmp_path, capsys):
+    with pytest.raises(NonFiniteLoss):
+        for _ in _trainer(tiny, optimizer="sgd", learning_rate=1e30, clip_theta=None).run_epoch():
+            pass
+    out = tmp_path / "nan"
+    args = ["--patches", str(tiny / "v.h5"), "--out", str(out), "--no-val", "--depth", "3"]
+    code = vdsr.main([*args, "--batch-size", "4", "--lr", "1e30", "--clip-theta", "0"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and err[-1].startswith("vdsr.py: error: loss became")
+    assert not (out / "checkpoint.npz").exists()
+
+
+def test_bad_flags_and_wrong_patch_file(tiny, tmp_path, capsys):
+    out = str(tmp_path / "r")
+    assert vdsr.main(["--patches", str(tiny / "s.h5"), "--out", out, "--no-val"]) == 1
+    assert "trains on 'vdsr' patches" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        srcnn.main(["--out", out])
+    assert "--patches" in capsys.readouterr().err
+    assert srcnn.main(["--out", str(tmp_path / "none"), "--resume"]) == 1
+
+
+MIRRORED = """
+import sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from scripts import srcnn
+sys.exit(srcnn.main(sys.argv[1:]))
+"""
+
+
+def test_mirrored_strategy_on_two_cpus_matches_one_device(tiny, tmp_path):
+    args = ["--patches", str(tiny / "s.h5"), "--no-val", *COMMON, "--epochs", "1", "--lr", "1e-3"]
+    assert srcnn.main([*args, "--out", str(tmp_path / "one")]) == 0
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [
+        sys.executable,
+        "-c",
+        MIRRORED,
+        *args,
+        "--out",
+        str(tmp_path / "two"),
+        "--strategy",
+        "mirrored",
+    ]
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads((tmp_path / "two/config.json").read_text())["replicas"] == 2
+    for x, y in zip(
+        _weights(tmp_path / "one/last.weights.h5"),
+        _weights(tmp_path / "two/last.weights.h5"),
+        strict=True,
+    ):
+        np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-6)
+
+
+def test_on_the_fly_training(tiny, tmp_path):
+    out = tmp_path / "otf"
+    args = ["--on-the-fly", "--images", str(tiny / "train"), "--out", str(out), "--no-val"]
+    assert srcnn.main([*args, *COMMON, "--epochs", "1", "--augment"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["on_the_fly"] and config["patch_size"] == 33 and config["steps_per_epoch"] == 2
