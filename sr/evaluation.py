@@ -23,8 +23,6 @@ import numpy as np
 
 from sr.upscalers import Upscaler
 
-IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")
-
 
 @dataclass(frozen=True)
 class Sample:
