@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imaging import ImageError, imresize, load_image_eval, modcrop, psnr, rgb_to_y, shave, ssim
+from imaging import ImageError, load_image_eval, modcrop, psnr, shave, ssim
 
 import numpy as np
 
+from sr.data import degrade, y_plane
 from sr.upscalers import Upscaler
 
 
@@ -93,21 +94,24 @@ def prepare(path: str | os.PathLike, scale: int) -> Sample:
     height, width = image.shape[:2]
     if min(height, width) < 4 * scale:
         raise ImageError(f"{path}: {width}x{height} is too small for x{scale} evaluation")
-    if image.shape[-1] == 1:
-        hr_y, rgb = image[..., 0].astype(np.float64), None
-    else:
-        hr_y, rgb = rgb_to_y(image).astype(np.float64), image
-    lr_y = round_u8(imresize(hr_y, 1.0 / scale))
-    bicubic_y = round_u8(imresize(lr_y, float(scale)))
-    return Sample(Path(path).stem, hr_y, lr_y, bicubic_y, rgb)
+    planes = degrade(y_plane(image), scale)  # the one degradation, shared with training
+    rgb = None if image.shape[-1] == 1 else image
+    as_float = (planes.hr, planes.lr, planes.bicubic)
+    return Sample(Path(path).stem, *(p.astype(np.float64) for p in as_float), rgb)
+
+
+def measure(hr_y: np.ndarray, sr_y: np.ndarray, scale: int) -> tuple[float, float]:
+    """Step 4: PSNR and SSIM of a Y plane in 0..255 (rounded here) after shaving ``scale``."""
+    if sr_y.shape != hr_y.shape:
+        raise ValueError(f"output {sr_y.shape} != ground truth {hr_y.shape}")
+    ref = shave(np.asarray(hr_y, np.float64), scale)
+    est = shave(round_u8(sr_y), scale)
+    return psnr(ref, est, 255.0), ssim(ref, est, 255.0)
 
 
 def score(sample: Sample, sr_y: np.ndarray, scale: int) -> ImageScore:
-    """Step 4: PSNR and SSIM of a super-resolved Y plane after shaving ``scale`` pixels."""
-    if sr_y.shape != sample.hr_y.shape:
-        raise ValueError(f"{sample.name}: output {sr_y.shape} != ground truth {sample.hr_y.shape}")
-    ref, est = shave(sample.hr_y, scale), shave(round_u8(sr_y), scale)
-    return ImageScore(sample.name, psnr(ref, est, 255.0), ssim(ref, est, 255.0))
+    """Step 4 for one prepared sample."""
+    return ImageScore(sample.name, *measure(sample.hr_y, sr_y, scale))
 
 
 def evaluate(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from imaging import load_image_eval, psnr, shave, ssim
+from imaging import load_image_eval
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from sr.data import Degraded, degrade, y_plane
+from sr.evaluation import measure
 from sr.models import srcnn_border
 
 Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -65,15 +66,9 @@ def load_validation(paths: Sequence[str], scales: Sequence[int]) -> dict[int, li
 
 
 def evaluate(predict: Predictor, images: Sequence[Degraded], with_ssim: bool = False) -> dict:
-    """Mean PSNR (and SSIM) on Y after rounding to uint8 and shaving ``scale`` pixels."""
-    psnrs, ssims = [], []
-    for d in images:
-        sr = np.clip(np.rint(predict(d.lr, d.bicubic)), 0, 255)
-        ref, est = shave(d.hr.astype(np.float64), d.scale), shave(sr, d.scale)
-        psnrs.append(psnr(ref, est))
-        if with_ssim:
-            ssims.append(ssim(ref, est))
-    result = {"psnr": float(np.mean(psnrs))}
+    """Mean PSNR (and SSIM) by the protocol's step 4, :func:`sr.evaluation.measure`."""
+    scores = [measure(d.hr, predict(d.lr, d.bicubic), d.scale) for d in images]
+    result = {"psnr": float(np.mean([p for p, _ in scores]))}
     if with_ssim:
-        result["ssim"] = float(np.mean(ssims))
+        result["ssim"] = float(np.mean([q for _, q in scores]))
     return result
