@@ -8,8 +8,10 @@ The trainer writes no files: it yields :class:`Step` results and hands out its s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 from imaging import UserError
 
@@ -171,7 +173,7 @@ class Trainer:
     def batch(self, epoch: int, step: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         """Inputs and label of one batch, float32 ``(B, h, w, 1)`` in [0, 1]; deterministic."""
         c = self.config
-        order = np.random.default_rng([c.seed, epoch]).permutation(self.patches.count)
+        order = _permutation(c.seed, epoch, self.patches.count)
         idx = np.sort(order[step * c.batch_size : (step + 1) * c.batch_size])
         arrays = {k: v[idx] for k, v in self.patches.arrays.items() if k != "scale"}
         if c.augment:
@@ -228,6 +230,8 @@ class Trainer:
 
     def _distribute(self, inputs, label):
         n = self.strategy.num_replicas_in_sync
+        if n == 1:
+            return tuple(tf.constant(x) for x in inputs), tf.constant(label)
         per = self.config.batch_size // n
 
         def value_fn(ctx):
@@ -245,7 +249,7 @@ class Trainer:
         if isinstance(self.patches, OnTheFly):
             source = self.patches.batches(self.epoch, self.step_in_epoch)
         else:
-            source = (self.batch(self.epoch, i) for i in range(self.step_in_epoch, steps))
+            source = _prefetch(self.batch, self.epoch, range(self.step_in_epoch, steps))
         for inputs, label in source:
             dist_inputs, dist_label = self._distribute(inputs, label)
             loss = float(self._train_step(dist_inputs, dist_label))
@@ -293,6 +297,28 @@ class Trainer:
         self.global_step = counters["global_step"]
         self.best_psnr = counters["best_psnr"]
         self.elapsed = counters.get("elapsed", 0.0)
+
+
+@lru_cache(maxsize=2)
+def _permutation(seed: int, epoch: int, count: int) -> np.ndarray:
+    """The batch order of an epoch: a function of ``(seed, epoch)`` only (computed once)."""
+    order = np.random.default_rng([seed, epoch]).permutation(count)
+    order.flags.writeable = False
+    return order
+
+
+def _prefetch(make_batch, epoch: int, steps: Iterable[int]) -> Iterator:
+    """``make_batch(epoch, step)`` for each step, the next one assembled in a thread while the
+    caller trains on the current one (NumPy releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for step in steps:
+            future = pool.submit(make_batch, epoch, step)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
 
 
 def adjustable_clip(gradient: tf.Tensor, bound) -> tf.Tensor:
