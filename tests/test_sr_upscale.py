@@ -1,7 +1,5 @@
 """sr_upscale.py end to end (tiled vs untiled), upscalers with weights, and bad input."""
 
-from pathlib import Path
-
 from imaging import imresize
 
 import numpy as np
@@ -127,8 +125,7 @@ SHIPPED_MARGIN = {"srcnn": 0.85, "vdsr": 1.9, "vdsr_sp": 2.7}
 
 @pytest.mark.parametrize("model", sorted(SHIPPED_MARGIN))
 def test_shipped_weights_beat_bicubic_on_set5_x3(data_dir, model):
-    if not shipped_weights(model, 3).is_file():
-        pytest.skip(f"no shipped {model} weights for x3 yet")
+    assert shipped_weights(model, 3).is_file(), f"the {model} x3 weights are not shipped"
     base = evaluate_dataset(bicubic, "bicubic", data_dir / "Set5", 3).psnr
     ours = evaluate_dataset(get_upscaler(model, 3), model, data_dir / "Set5", 3).psnr
     assert ours > base + SHIPPED_MARGIN[model]
@@ -137,7 +134,11 @@ def test_shipped_weights_beat_bicubic_on_set5_x3(data_dir, model):
 def test_shipped_weight_files_name_their_model():
     from sr.weights import read_metadata
 
-    folder = Path(shipped_weights("vdsr", 2)).parent
-    for path in folder.glob("*.weights.h5"):
-        meta = read_metadata(path)
-        assert path.name.startswith(meta["sr_model"]), path
+    paths = set()
+    for model in ("srcnn", "vdsr", "vdsr_sp"):
+        for scale in (2, 3, 4):
+            path = shipped_weights(model, scale)
+            meta = read_metadata(path)
+            assert meta["sr_model"] == model and scale in meta["scales"], path
+            paths.add(path)
+    assert len(paths) == 7
