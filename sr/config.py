@@ -58,7 +58,10 @@ class TrainConfig:
 # batch 128, MSE (Dong et al. 2016, Sec. 4.1; the paper runs ~8e8 back-propagations, far more
 # than our default epochs). VDSR: SGD momentum 0.9, weight decay 1e-4, lr 0.1 / 10 every 20
 # epochs, 80 epochs, batch 64, adjustable clipping, scales 2-4 together (Kim et al. 2016,
-# Sec. 4.1). The paper does not give theta; 0.01 bounds every update component by 0.01.
+# Sec. 4.1). The paper does not give theta. It bounds each step of each weight by theta before
+# momentum; measured over VDSR's first 200 steps at lr 0.1 (bf16, seed 0): theta 0.01 blew the
+# loss up to 3e5 and ended below bicubic, 1e-3 ended far below bicubic, 1e-4 trained smoothly
+# (Set5 x3 31.22 dB against bicubic's 30.39).
 _VDSR = TrainConfig(
     model="vdsr",
     scales=(2, 3, 4),
@@ -67,7 +70,7 @@ _VDSR = TrainConfig(
     weight_decay=1e-4,
     lr_step_epochs=20,
     lr_decay=0.1,
-    clip_theta=0.01,
+    clip_theta=1e-4,
     epochs=80,
     batch_size=64,
 )

@@ -59,6 +59,18 @@ def test_vdsr_sp_shapes(scale, residual):
     assert out.dtype == tf.float32
 
 
+def test_untrained_vdsr_sp_is_the_bicubic_upscaling():
+    """The residual model's last convolution starts at zero (the seed-0 x4 collapse); the model
+    without the residual keeps He initialisation everywhere."""
+    rng = np.random.default_rng(0)
+    lr = rng.random((1, 6, 7, 1)).astype(np.float32)
+    bic = rng.random((1, 18, 21, 1)).astype(np.float32)
+    np.testing.assert_array_equal(models.vdsr_sp(3, depth=5)([lr, bic]), bic)
+    plain = models.vdsr_sp(3, depth=5, residual=False)
+    assert np.std(plain.get_layer("conv5").get_weights()[0]) > 0.01
+    assert np.abs(plain(lr)).mean() > 1e-3
+
+
 @pytest.mark.parametrize("scale, channels", [(2, 1), (3, 1), (4, 2)])
 def test_pixel_shuffle_matches_depth_to_space_and_round_trips(scale, channels):
     x = np.random.default_rng(scale).random((2, 5, 6, scale * scale * channels)).astype(np.float32)
