@@ -32,9 +32,10 @@ def weights(tmp_path_factory):
     save_weights(
         models.vdsr(depth=4), root / "vdsr.weights.h5", metadata("vdsr", [2, 3, 4], depth=4)
     )
-    save_weights(
-        models.vdsr_sp(3, depth=4), root / "sp.weights.h5", metadata("vdsr_sp", [3], depth=4)
-    )
+    sp = models.vdsr_sp(3, depth=4)
+    last = sp.get_layer("conv4")  # starts at zero (the bicubic upscaling): make it random
+    last.set_weights([np.random.default_rng(1).normal(0, 0.05, w.shape) for w in last.weights])
+    save_weights(sp, root / "sp.weights.h5", metadata("vdsr_sp", [3], depth=4))
     return root
 
 
