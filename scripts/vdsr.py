@@ -1,9 +1,9 @@
-"""Train multi-scale VDSR (Kim et al. 2016) on sr_prepare.py patches; flags in sr/train_cli.py."""
+"""Train VDSR (Kim et al. 2016) on sr_prepare.py patches; flags in scripts/sr_train.py."""
 
 from __future__ import annotations
 
-from sr.train_cli import build_parser as _build_parser
-from sr.train_cli import main_for
+from scripts.sr_train import build_parser as _build_parser
+from scripts.sr_train import main_for
 
 PROG = "vdsr.py"
 

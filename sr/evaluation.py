@@ -21,7 +21,7 @@ from imaging import ImageError, load_image_eval, modcrop, psnr, shave, ssim
 
 import numpy as np
 
-from sr.data import degrade, y_plane
+from sr.data import degrade, round_uint8, y_plane
 from sr.upscalers import Upscaler
 
 
@@ -84,8 +84,8 @@ def list_images(directory: str | os.PathLike) -> list[Path]:
 
 
 def round_u8(values: np.ndarray) -> np.ndarray:
-    """Round and clip to 0..255 as MATLAB does when it stores uint8, kept as float64."""
-    return np.clip(np.rint(values), 0.0, 255.0)
+    """:func:`sr.data.round_uint8` (MATLAB's uint8 storage), kept as float64."""
+    return round_uint8(values).astype(np.float64)
 
 
 def prepare(path: str | os.PathLike, scale: int) -> Sample:

@@ -7,7 +7,7 @@ output then has the input's size. VDSR and VDSR-sp use zero padding in training 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from imaging import load_image_eval
 
@@ -18,9 +18,7 @@ import tensorflow as tf
 from sr.data import Degraded, degrade, y_plane
 from sr.evaluation import measure
 from sr.models import srcnn_border
-
-Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
-# (lr_y (h, w), bicubic_y (h*s, w*s)) in 0..255 -> sr_y (h*s, w*s) float in 0..255
+from sr.tiling import Predictor
 
 
 def make_predictor(net: keras.Model, model: str, srcnn_variant: str = "9-1-5") -> Predictor:

@@ -18,6 +18,7 @@ import numpy as np
 
 from sr.models import srcnn_border
 
+#: ``(lr_y (h, w), bicubic_y (h*s, w*s))`` in 0..255 -> ``sr_y (h*s, w*s)`` float in 0..255
 Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 

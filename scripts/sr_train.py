@@ -240,9 +240,7 @@ def _weights_meta(trainer: Trainer, **extra) -> dict:
     )
 
 
-def _validate(trainer: Trainer, sets: dict) -> dict[int, float]:
-    c = trainer.config
-    predict = make_predictor(trainer.model, c.model, c.srcnn_variant)
+def _validate(predict, sets: dict) -> dict[int, float]:
     return {s: evaluate(predict, images)["psnr"] for s, images in sets.items()}
 
 
@@ -314,6 +312,8 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
         f"{trainer.model.count_params()} parameters, epoch {trainer.epoch + 1}/{config.epochs}",
         file=sys.stderr,
     )
+    # one traced predictor over the live model, reused by every epoch's validation
+    predict = make_predictor(trainer.model, config.model, config.srcnn_variant)
     writer = tf.summary.create_file_writer(str(out / "logs"))
     last_psnr = None
     with _StopFlag() as stop:
@@ -355,7 +355,7 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
             }
             if val_sets:
                 t0 = time.perf_counter()
-                psnrs = _validate(trainer, val_sets)
+                psnrs = _validate(predict, val_sets)
                 trainer.elapsed += time.perf_counter() - t0
                 mean = float(np.mean(list(psnrs.values())))
                 last_psnr = f"{mean:.2f}"
