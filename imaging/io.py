@@ -2,9 +2,11 @@
 
 Every awkward file Pillow can decode is accepted: grayscale (``1``, ``L``, ``I;16``, ``I``),
 grayscale or colour with alpha (``LA``, ``RGBA``, ``PA``), palettes with a transparent index,
-CMYK and YCbCr JPEGs, 16-bit PNGs, and JPEGs whose EXIF orientation tag says they were shot
-rotated. Alpha is composited over a background (white by default, like an image viewer on a
-page), so transparent pixels do not turn into arbitrary colours.
+CMYK and YCbCr JPEGs, 16-bit PNGs (grayscale or colour, read at full 16-bit precision; Pillow
+truncates colour ones to 8 bits, so those are decoded by TensorFlow), and images whose EXIF
+orientation tag says they were shot rotated. Alpha is composited over a background (white by
+default, like an image viewer on a page), so transparent pixels do not turn into arbitrary
+colours.
 
 Failures (missing file, directory, empty file, not an image, truncated data, decompression
 bomb) raise :class:`imaging.errors.ImageError` naming the file and the cause.
@@ -44,7 +46,7 @@ def load_image(
     composited over ``background`` (RGB in [0, 1]) and the EXIF orientation is applied.
     """
     img = _open(path, max_pixels)
-    gray, alpha = _planes(img)
+    gray, alpha = _planes(img, path)
     if gray.shape[-1] == 1:
         gray = np.repeat(gray, 3, axis=-1)
     if alpha is not None:
@@ -58,14 +60,14 @@ def load_image_eval(path: str | os.PathLike, *, max_pixels: int | None = None) -
 
     Returns ``(H, W, 1)`` for grayscale files (used as Y directly by the evaluation protocol)
     and ``(H, W, 3)`` RGB otherwise; 8-bit data is returned bit-exact, 16-bit data rounded to
-    8 bits, alpha composited over white.
+    the nearest 8-bit level, alpha composited over white.
     """
     img = _open(path, max_pixels)
     if img.mode == "L":
         return np.asarray(img, dtype=np.uint8)[..., None].copy()
-    if img.mode == "RGB":
+    if img.mode == "RGB" and not _png_colour_depth16(path):
         return np.asarray(img, dtype=np.uint8).copy()
-    planes, alpha = _planes(img)
+    planes, alpha = _planes(img, path)
     if alpha is not None:
         planes = planes * alpha + (1.0 - alpha)
     return np.clip(np.rint(planes * 255.0), 0, 255).astype(np.uint8)
@@ -115,8 +117,13 @@ def _orient(img: Image.Image) -> Image.Image:
     return oriented if oriented is not None else img.copy()
 
 
-def _planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+def _planes(img: Image.Image, path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]:
     """Float32 colour planes in [0, 1], ``(H, W, 1 or 3)``, and alpha ``(H, W, 1)`` or None."""
+    if _png_colour_depth16(path):
+        data = _oriented(_decode_png16(path), path) / 65535.0
+        colour = data[..., :1] if data.shape[-1] < 3 else data[..., :3]
+        alpha = data[..., -1:] if data.shape[-1] in (2, 4) else None
+        return colour, alpha
     mode = img.mode
     if mode == "P":
         mode_to = "RGBA" if "transparency" in img.info else "RGB"
@@ -135,6 +142,55 @@ def _planes(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
         data = _unit(img.convert("RGBA"))
         return data[..., :3], data[..., 3:]
     return _unit(img.convert("RGB")), None
+
+
+def _png_colour_depth16(path: str | os.PathLike) -> bool:
+    """True for a 16-bit PNG with colour or alpha, which Pillow would truncate to 8 bits.
+
+    The IHDR chunk follows the 8-byte signature: width, height, bit depth (byte 24) and colour
+    type (byte 25: 2 RGB, 4 gray + alpha, 6 RGBA). 16-bit grayscale (type 0) Pillow reads whole.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(26)
+    if len(head) < 26 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return False
+    return head[24] == 16 and head[25] in (2, 4, 6)
+
+
+def _decode_png16(path: str | os.PathLike) -> np.ndarray:
+    """All channels of a 16-bit PNG as float32 in [0, 65535], ``(H, W, C)``, via TensorFlow."""
+    import tensorflow as tf  # deferred: only these files need it
+
+    with open(path, "rb") as handle:
+        contents = handle.read()
+    try:
+        pixels = tf.io.decode_png(contents, channels=0, dtype=tf.uint16).numpy()
+    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as err:
+        raise ImageError(f"{os.fspath(path)}: corrupt or truncated image ({err.message})") from err
+    return pixels.astype(np.float32)
+
+
+#: EXIF orientation tag value -> the array operation that shows the image upright.
+_EXIF_ORIENTATION = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _oriented(array: np.ndarray, path: str | os.PathLike) -> np.ndarray:
+    """Apply the file's EXIF orientation to ``(H, W, C)`` data decoded outside Pillow."""
+    try:
+        with Image.open(path) as img:
+            orientation = img.getexif().get(0x0112, 1)
+    except Exception:  # a broken EXIF block must not stop the image from loading
+        orientation = 1
+    transform = _EXIF_ORIENTATION.get(orientation)
+    return np.ascontiguousarray(transform(array)) if transform else array
 
 
 def _unit(img: Image.Image) -> np.ndarray:

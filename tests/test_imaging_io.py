@@ -8,23 +8,28 @@ from imaging import ImageError, atomic_write, load_image, load_image_eval, save_
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 RNG = np.random.default_rng(0)
 RGB8 = RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8)
 
 
-def _png16(path, array):
-    """Write a 16-bit RGB PNG by hand (Pillow cannot write one)."""
-    h, w, _ = array.shape
+def _png16(path, array, orientation=None):
+    """Write a 16-bit RGB or RGBA PNG by hand (Pillow cannot write one), optionally with EXIF."""
+    h, w, channels = array.shape
     raw = b"".join(b"\x00" + array[i].astype(">u2").tobytes() for i in range(h))
 
     def chunk(tag, data):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
-    header = struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, 16, {3: 2, 4: 6}[channels], 0, 0, 0)
+    exif = b""
+    if orientation is not None:
+        tags = Image.Exif()
+        tags[0x0112] = orientation
+        exif = chunk(b"eXIf", tags.tobytes()[6:])  # the TIFF block, without "Exif\0\0"
     with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header))
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + exif)
         f.write(chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
@@ -55,12 +60,43 @@ def test_sixteen_bit_grayscale_scaled_by_65535(tmp_path):
     assert load_image_eval(tmp_path / "g16.png")[..., 0].tolist() == [[0, 255], [128, 4]]
 
 
-def test_sixteen_bit_rgb_png_loads(tmp_path):
-    data = (np.arange(2 * 3 * 3).reshape(2, 3, 3) * 7000).astype(np.uint16)
+def test_sixteen_bit_rgb_png_loads_at_full_precision(tmp_path):
+    data = (np.arange(2 * 3 * 3).reshape(2, 3, 3) * 7000 + 37).astype(np.uint16)
     _png16(tmp_path / "c16.png", data)
     image = load_image(tmp_path / "c16.png")
     assert image.shape == (2, 3, 3)
-    np.testing.assert_allclose(image, data / 65535.0, atol=1 / 255)  # 8-bit precision
+    np.testing.assert_allclose(image, data / 65535.0, atol=1e-7)  # not truncated to 8 bits
+    expected = np.rint(data / 65535.0 * 255.0).astype(np.uint8)
+    np.testing.assert_array_equal(load_image_eval(tmp_path / "c16.png"), expected)
+
+
+def test_sixteen_bit_rgba_png_composited_at_full_precision(tmp_path):
+    data = np.array([[[65535, 0, 0, 65535], [0, 0, 0, 0], [0, 0, 0, 32768]]], np.uint16)
+    _png16(tmp_path / "a16.png", data)
+    image = load_image(tmp_path / "a16.png")
+    np.testing.assert_allclose(image[0, 0], [1, 0, 0])
+    np.testing.assert_allclose(image[0, 1], [1, 1, 1])
+    np.testing.assert_allclose(image[0, 2], [1 - 32768 / 65535] * 3, atol=1e-7)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_sixteen_bit_png_orientation_agrees_with_pillow(tmp_path, orientation):
+    data = RNG.integers(0, 65536, (3, 5, 3)).astype(np.uint16)
+    _png16(tmp_path / "o.png", data, orientation)
+    with Image.open(tmp_path / "o.png") as img:  # Pillow reads the high byte of each sample
+        upright8 = np.asarray(ImageOps.exif_transpose(img).convert("RGB"), np.int32)
+    image = load_image(tmp_path / "o.png")
+    assert image.shape == upright8.shape
+    high_byte = np.floor(image.astype(np.float64) * 65535.0 / 256.0 + 1e-6)
+    np.testing.assert_array_equal(high_byte, upright8)
+
+
+def test_corrupt_sixteen_bit_png_raises(tmp_path):
+    _png16(tmp_path / "c16.png", np.zeros((4, 4, 3), np.uint16))
+    blob = (tmp_path / "c16.png").read_bytes()
+    (tmp_path / "c16.png").write_bytes(blob[:-30])
+    with pytest.raises(ImageError, match="c16.png"):
+        load_image(tmp_path / "c16.png")
 
 
 def test_rgba_composited_over_white_by_default_and_given_background(tmp_path):
