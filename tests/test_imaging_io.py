@@ -15,14 +15,14 @@ RGB8 = RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8)
 
 
 def _png16(path, array, orientation=None):
-    """Write a 16-bit RGB or RGBA PNG by hand (Pillow cannot write one), optionally with EXIF."""
+    """Write a 16-bit PNG with alpha or colour by hand (Pillow cannot), optionally with EXIF."""
     h, w, channels = array.shape
     raw = b"".join(b"\x00" + array[i].astype(">u2").tobytes() for i in range(h))
 
     def chunk(tag, data):
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
-    header = struct.pack(">IIBBBBB", w, h, 16, {3: 2, 4: 6}[channels], 0, 0, 0)
+    header = struct.pack(">IIBBBBB", w, h, 16, {2: 4, 3: 2, 4: 6}[channels], 0, 0, 0)
     exif = b""
     if orientation is not None:
         tags = Image.Exif()
@@ -77,6 +77,18 @@ def test_sixteen_bit_rgba_png_composited_at_full_precision(tmp_path):
     np.testing.assert_allclose(image[0, 0], [1, 0, 0])
     np.testing.assert_allclose(image[0, 1], [1, 1, 1])
     np.testing.assert_allclose(image[0, 2], [1 - 32768 / 65535] * 3, atol=1e-7)
+
+
+def test_sixteen_bit_gray_alpha_png_composited_at_full_precision(tmp_path):
+    data = np.array([[[1000, 65535], [50000, 0], [20000, 16384]]], np.uint16)
+    _png16(tmp_path / "la16.png", data)
+    image = load_image(tmp_path / "la16.png", background=(0.0, 0.0, 0.0))
+    gray, alpha = data[..., 0] / 65535.0, data[..., 1] / 65535.0
+    np.testing.assert_allclose(image, np.repeat((gray * alpha)[..., None], 3, -1), atol=1e-7)
+    evaluated = load_image_eval(tmp_path / "la16.png")  # over white, kept single-channel
+    expected = np.rint((gray * alpha + 1.0 - alpha) * 255.0).astype(np.uint8)
+    assert evaluated.shape == (1, 3, 1)
+    np.testing.assert_array_equal(evaluated[..., 0], expected)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
