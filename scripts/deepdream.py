@@ -17,17 +17,16 @@ import sys
 import time
 from pathlib import Path
 
-if __name__ == "__main__":  # run as a file, scripts/ would shadow the deepdream package
-    _HERE = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+if __package__ in (None, ""):  # run as `python scripts/deepdream.py` from a clone
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import imaging  # noqa: E402
+import imaging
 
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-from tqdm import tqdm  # noqa: E402
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
 
-from deepdream.config import (  # noqa: E402
+from deepdream.config import (
     MODELS,
     PRECISIONS,
     VGG19_DEFAULT_TERMS,

@@ -13,6 +13,9 @@ import os
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python scripts/sr_eval.py` from a clone
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from imaging import ArgumentParser, imresize, rgb_to_ycbcr, run_main, save_image, ycbcr_to_rgb
 
 import numpy as np

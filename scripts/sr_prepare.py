@@ -19,6 +19,9 @@ import os
 import sys
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as `python scripts/sr_prepare.py` from a clone
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from imaging import ArgumentParser, UserError, load_image_eval, run_main
 
 import h5py

@@ -7,8 +7,12 @@ python scripts/sr_upscale.py photo.jpg out.png --scale 3 --model vdsr_sp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python scripts/sr_upscale.py` from a clone
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from imaging import ArgumentParser, UserError, load_image, run_main, save_image
 

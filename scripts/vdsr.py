@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
+if __package__ in (None, ""):  # run as `python scripts/vdsr.py` from a clone
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 from scripts.sr_train import build_parser as _build_parser
 from scripts.sr_train import main_for
 

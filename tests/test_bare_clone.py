@@ -1,0 +1,50 @@
+"""Every script runs as `python scripts/X.py` from a clone that was never `pip install`-ed."""
+
+from __future__ import annotations
+
+import os
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = [
+    "deepdream.py",
+    "neural_style.py",
+    "sr_eval.py",
+    "sr_prepare.py",
+    "sr_upscale.py",
+    "srcnn.py",
+    "vdsr.py",
+    "vdsr_sp.py",
+]
+
+
+def _bare_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run Python with the third-party packages but without this project's installation.
+
+    ``-S`` skips site-packages' ``.pth`` files, which is where an editable install lives; the
+    site-packages directories themselves are put back through ``PYTHONPATH``.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
+    return subprocess.run(
+        [sys.executable, "-S", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
+
+
+def test_bare_python_does_not_see_the_installed_project(tmp_path):
+    """Guards the test below: the project must not be importable without the script's help."""
+    result = _bare_python(["-c", "import imaging"], tmp_path)
+    assert result.returncode != 0
+    assert "No module named 'imaging'" in result.stderr
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_script_runs_from_an_uninstalled_clone(tmp_path, script):
+    result = _bare_python([str(REPO / "scripts" / script), "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.startswith("usage:")
