@@ -25,7 +25,7 @@ from sr.config import PRECISIONS, PRESETS, STRATEGIES, TrainConfig, config_from_
 from sr.data import y_plane
 from sr.inference import evaluate, load_validation, make_predictor
 from sr.losses import LOSSES
-from sr.models import srcnn_border
+from sr.models import SRCNN_INITS, srcnn_border
 from sr.paths import datasets_dir, image_files
 from sr.pipeline import OnTheFly
 from sr.training import PatchSet, Trainer
@@ -81,6 +81,13 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
             help="learning rate of the last layer (%(default)s)",
         )
         p.add_argument("--variant", default=d.srcnn_variant, help="kernel sizes (9-1-5, 9-5-5)")
+        p.add_argument(
+            "--kernel-init",
+            choices=SRCNN_INITS,
+            default=d.srcnn_init,
+            help="conv1/conv2 initialisation: gaussian, std 0.001 (the paper's), or he "
+            "(He normal; conv3 keeps the paper's) (%(default)s)",
+        )
     if model == "vdsr_sp":
         p.add_argument(
             "--no-residual",
@@ -162,6 +169,7 @@ def _config(model: str, args: argparse.Namespace, parser) -> TrainConfig:
         learning_rate=args.lr,
         last_layer_learning_rate=getattr(args, "lr_last", None),
         srcnn_variant=getattr(args, "variant", "9-1-5"),
+        srcnn_init=getattr(args, "kernel_init", "gaussian"),
         vdsr_sp_residual=not getattr(args, "no_residual", False),
         depth=getattr(args, "depth", 20),
         momentum=args.momentum,

@@ -18,6 +18,7 @@ class TrainConfig:
     ``last_layer_learning_rate``. The rate is multiplied by ``lr_decay`` every ``lr_step_epochs``
     epochs (0: constant). ``clip_theta`` enables VDSR's adjustable gradient clipping: every
     gradient component is clipped to ``[-theta/lr, theta/lr]`` for the current ``lr``.
+    ``srcnn_init`` is ``gaussian`` (the paper's) or ``he`` (see :func:`sr.models.srcnn`).
     """
 
     model: str
@@ -27,6 +28,7 @@ class TrainConfig:
     patch_size: int = 0
     scales: tuple[int, ...] = (3,)
     srcnn_variant: str = "9-1-5"
+    srcnn_init: str = "gaussian"
     vdsr_sp_residual: bool = True
     depth: int = 20
     optimizer: str = "sgd"

@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 
 SRCNN_FILTERS = (64, 32)
+SRCNN_INITS = ("gaussian", "he")
 VDSR_DEPTH = 20
 VDSR_WIDTH = 64
 
@@ -77,19 +78,26 @@ def srcnn_border(variant: str = "9-1-5") -> int:
     return sum(k // 2 for k in srcnn_kernels(variant))
 
 
-def srcnn(variant: str = "9-1-5", channels: int = 1) -> keras.Model:
+def srcnn(variant: str = "9-1-5", channels: int = 1, init: str = "gaussian") -> keras.Model:
     """SRCNN on ``(N, H, W, channels)`` bicubic input -> ``(N, H-2b, W-2b, channels)``.
 
-    Gaussian initialisation with standard deviation 0.001 and zero biases (paper, Sec. 4.1).
+    ``init="gaussian"``: every kernel drawn from a Gaussian with standard deviation 0.001, zero
+    biases (paper, Sec. 4.1). ``init="he"``: He-normal kernels for the two ReLU layers, conv3 as
+    in the paper (with the paper's init and Adam about half of the ReLU units end up dead).
     """
+    if init not in SRCNN_INITS:
+        raise ValueError(f"SRCNN init must be one of {SRCNN_INITS}, got {init!r}")
     k1, k2, k3 = srcnn_kernels(variant)
-    init = keras.initializers.RandomNormal(stddev=1e-3)
+    gaussian = keras.initializers.RandomNormal(stddev=1e-3)
+    hidden = gaussian if init == "gaussian" else "he_normal"
     x = inputs = keras.Input((None, None, channels), name="bicubic")
     for i, (k, f) in enumerate(zip((k1, k2), SRCNN_FILTERS, strict=True), start=1):
-        x = keras.layers.Conv2D(f, k, activation="relu", kernel_initializer=init, name=f"conv{i}")(
-            x
-        )
-    x = keras.layers.Conv2D(channels, k3, kernel_initializer=init, name="conv3", dtype="float32")(x)
+        x = keras.layers.Conv2D(
+            f, k, activation="relu", kernel_initializer=hidden, name=f"conv{i}"
+        )(x)
+    x = keras.layers.Conv2D(
+        channels, k3, kernel_initializer=gaussian, name="conv3", dtype="float32"
+    )(x)
     return keras.Model(inputs, x, name=f"srcnn_{variant.replace('-', '_')}")
 
 

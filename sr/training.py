@@ -99,6 +99,7 @@ class Trainer:
                 srcnn_variant=config.srcnn_variant,
                 vdsr_sp_residual=config.vdsr_sp_residual,
                 depth=config.depth,
+                srcnn_init=config.srcnn_init,
             )
             self.groups = self._make_groups()
             for optimizer, variables in self.groups:

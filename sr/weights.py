@@ -25,10 +25,14 @@ def build_model(
     srcnn_variant: str = "9-1-5",
     vdsr_sp_residual: bool = True,
     depth: int = models.VDSR_DEPTH,
+    srcnn_init: str = "gaussian",
 ) -> keras.Model:
-    """The network called ``model`` (``srcnn``, ``vdsr`` or ``vdsr_sp``, which needs ``scale``)."""
+    """The network called ``model`` (``srcnn``, ``vdsr`` or ``vdsr_sp``, which needs ``scale``).
+
+    ``srcnn_init`` only matters for training from scratch (see :func:`sr.models.srcnn`).
+    """
     if model == "srcnn":
-        return models.srcnn(srcnn_variant)
+        return models.srcnn(srcnn_variant, init=srcnn_init)
     if model == "vdsr":
         return models.vdsr(depth)
     if model == "vdsr_sp":

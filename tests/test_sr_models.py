@@ -31,6 +31,17 @@ def test_srcnn_valid_shapes_and_init(variant, border):
     assert all(not np.any(w.numpy()) for w in net.weights if len(w.shape) == 1)
 
 
+def test_srcnn_he_init_scales_the_relu_layers_only():
+    net = models.srcnn("9-5-5", init="he")
+    stds = {w.path.split("/")[0]: w.numpy().std() for w in net.weights if len(w.shape) == 4}
+    # He normal: std sqrt(2 / fan_in), fan_in = k * k * input channels
+    np.testing.assert_allclose(stds["conv1"], np.sqrt(2 / 81), rtol=0.1)
+    np.testing.assert_allclose(stds["conv2"], np.sqrt(2 / (25 * 64)), rtol=0.1)
+    np.testing.assert_allclose(stds["conv3"], 1e-3, rtol=0.1)  # the paper's, as before
+    with pytest.raises(ValueError, match="init"):
+        models.srcnn(init="xavier")
+
+
 def test_srcnn_rejects_bad_variant():
     with pytest.raises(ValueError, match="three odd"):
         models.srcnn("9-2-5")

@@ -77,6 +77,20 @@ def test_two_steps_then_resume(tiny, tmp_path, script, patches, extra):
     assert json.loads((out / "config.json").read_text())["epochs"] == 2
 
 
+def _conv1_std(path) -> float:
+    (conv1,) = [w for w in _weights(path) if w.shape[-2:] == (1, 64)]  # the one 9x9x1x64 kernel
+    return float(conv1.std())
+
+
+def test_srcnn_kernel_init_flag_reaches_the_model(tiny, tmp_path):
+    args = ["--patches", str(tiny / "s.h5"), "--no-val", *COMMON, "--epochs", "1", "--lr", "1e-6"]
+    assert srcnn.main([*args, "--out", str(tmp_path / "p")]) == 0
+    assert srcnn.main([*args, "--out", str(tmp_path / "he"), "--kernel-init", "he"]) == 0
+    assert json.loads((tmp_path / "he" / "config.json").read_text())["srcnn_init"] == "he"
+    assert _conv1_std(tmp_path / "p" / "last.weights.h5") < 0.002  # N(0, 0.001^2)
+    assert _conv1_std(tmp_path / "he" / "last.weights.h5") > 0.1  # sqrt(2 / 81) = 0.157
+
+
 def test_resume_at_epoch_boundary_is_exact(tiny, tmp_path):
     args = ["--patches", str(tiny / "s.h5"), "--no-val", *COMMON]
     assert srcnn.main([*args, "--out", str(tmp_path / "a"), "--epochs", "2"]) == 0
