@@ -17,7 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python scripts/deepdream.py` from a clone
+# Run as `python scripts/deepdream.py` from a clone: the repository root goes first, so that the
+# deepdream package, not this file, is what `import deepdream` finds.
+if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import imaging
