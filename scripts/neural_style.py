@@ -10,7 +10,6 @@ image and, beside it, ``<output stem>.config.json`` and ``<output stem>.losses.t
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import re
 import sys
@@ -20,58 +19,23 @@ if __package__ in (None, ""):  # run as `python scripts/neural_style.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import imaging
+from imaging.cli import DefaultsHelpFormatter, nonneg_float, positive_float, positive_int
 
 import numpy as np
 from PIL import Image
+
+from scripts.style_outputs import checkpoint_name, optimise, write_companions
 
 PROG = "neural_style.py"
 MAX_WIDTH = 8192
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text}")
-    return value
-
-
-def _nonneg_float(text: str) -> float:
-    value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _nonneg_float(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be > 0")
-    return value
-
-
-class _Formatter(argparse.HelpFormatter):
-    """Shows "(default: X)" only for options whose default is a real value."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
-            text += " (default: %(default)s)"
-        return text
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage block), exit status 2."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = imaging.ArgumentParser(
         prog=PROG,
         description="Neural style transfer (Gatys, Ecker & Bethge, CVPR 2016) on VGG19. "
         "Loss weights are normalised as in anishathalye/neural-style, whose defaults they keep.",
-        formatter_class=_Formatter,
+        formatter_class=DefaultsHelpFormatter,
         epilog="Besides OUTPUT, every run writes OUTPUT_STEM.config.json (all settings, seed, "
         "final losses) and OUTPUT_STEM.losses.tsv (losses of every iteration). Layer names: "
         "Keras (block4_conv2) or Caffe/neural-style (relu4_2).",
@@ -82,11 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     io.add_argument("--output", required=True, metavar="OUTPUT", help="output image (.png, .jpg)")
     io.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     io.add_argument(
-        "--width", type=_positive_int, help="output width (content resized; aspect kept)"
+        "--width", type=positive_int, help="output width (content resized; aspect kept)"
     )
     io.add_argument(
         "--sizes",
-        type=_positive_int,
+        type=positive_int,
         nargs="+",
         metavar="WIDTH",
         help="coarse-to-fine: optimise at each width in turn (e.g. 256 512 1024), each stage "
@@ -94,14 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     io.add_argument(
         "--stage-iterations",
-        type=_positive_int,
+        type=positive_int,
         nargs="+",
         metavar="N",
         help="iterations of each --sizes stage (default: --iterations at every stage)",
     )
     io.add_argument(
         "--style-scales",
-        type=_positive_float,
+        type=positive_float,
         nargs="+",
         metavar="STYLE_SCALE",
         help="per style: resize it to STYLE_SCALE x the width being optimised (default 1.0 each)",
@@ -146,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     loss = p.add_argument_group("loss weights")
     loss.add_argument(
-        "--content-weight", type=_nonneg_float, default=5.0, help="alpha, content loss weight"
+        "--content-weight", type=nonneg_float, default=5.0, help="alpha, content loss weight"
     )
     loss.add_argument(
         "--content-weight-blend",
@@ -154,24 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="relu4_2 * blend + relu5_2 * (1 - blend), in [0, 1] (default 1)",
     )
     loss.add_argument(
-        "--style-weight", type=_nonneg_float, default=500.0, help="beta, style loss weight"
+        "--style-weight", type=nonneg_float, default=500.0, help="beta, style loss weight"
     )
     loss.add_argument(
         "--style-layer-weight-exp",
-        type=_positive_float,
+        type=positive_float,
         default=1.0,
         help="weight(layer n+1) = exp * weight(layer n); layer weights sum to 1",
     )
     loss.add_argument(
         "--style-blend-weights",
-        type=_nonneg_float,
+        type=nonneg_float,
         nargs="+",
         metavar="STYLE_BLEND_WEIGHT",
         help="one weight per style, normalised to sum 1 (default equal)",
     )
     loss.add_argument(
         "--tv-weight",
-        type=_nonneg_float,
+        type=nonneg_float,
         default=100.0,
         help="total-variation weight (squared differences, 0-255 pixel scale)",
     )
@@ -185,15 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
         "adam: neural-style's optimiser",
     )
     opt.add_argument(
-        "--iterations", type=_positive_int, default=1000, help="iterations (per --sizes stage)"
+        "--iterations", type=positive_int, default=1000, help="iterations (per --sizes stage)"
     )
     opt.add_argument(
-        "--learning-rate", type=_positive_float, default=10.0, help="Adam step, 0-255 pixel units"
+        "--learning-rate", type=positive_float, default=10.0, help="Adam step, 0-255 pixel units"
     )
     opt.add_argument("--beta1", type=float, default=0.9, help="Adam beta1")
     opt.add_argument("--beta2", type=float, default=0.999, help="Adam beta2")
-    opt.add_argument("--eps", type=_positive_float, default=1e-8, help="Adam epsilon")
-    opt.add_argument("--lbfgs-memory", type=_positive_int, default=10, help="L-BFGS pairs kept")
+    opt.add_argument("--eps", type=positive_float, default=1e-8, help="Adam epsilon")
+    opt.add_argument("--lbfgs-memory", type=positive_int, default=10, help="L-BFGS pairs kept")
     opt.add_argument(
         "--init",
         metavar="content|noise|style|PATH",
@@ -223,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     out = p.add_argument_group("progress")
-    out.add_argument("--print-iterations", type=_positive_int, help="print losses every N")
+    out.add_argument("--print-iterations", type=positive_int, help="print losses every N")
     out.add_argument(
         "--checkpoint-output",
         metavar="OUTPUT",
@@ -231,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument(
         "--checkpoint-iterations",
-        type=_positive_int,
+        type=positive_int,
         help="every N iterations, save the best image so far to --checkpoint-output",
     )
     out.add_argument(
@@ -241,25 +205,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress-plot", action="store_true", help="plot progress.png to OUTPUT's dir"
     )
     return p
-
-
-def checkpoint_name(pattern: str, iteration: int) -> str:
-    """neural-style's checkpoint names: ``{}``-style or ``%``-style placeholder."""
-    if re.search(r"\{.*\}", pattern):
-        return pattern.format(iteration)
-    return pattern % iteration
-
-
-def companion_paths(output: str) -> dict[str, str]:
-    """Files written beside ``output``."""
-    stem = os.path.splitext(output)[0]
-    folder = os.path.dirname(os.path.abspath(output))
-    return {
-        "config": f"{stem}.config.json",
-        "losses": f"{stem}.losses.tsv",
-        "progress_txt": os.path.join(folder, "progress.txt"),
-        "progress_png": os.path.join(folder, "progress.png"),
-    }
 
 
 def _check_writable(parser: argparse.ArgumentParser, path: str, what: str) -> None:
@@ -416,7 +361,7 @@ def _run(args: argparse.Namespace) -> int:
 
     start = time.time()
     try:
-        rows, best = _optimise(args, config, content, styles, model, initial, finish)
+        rows, best = optimise(args, config, content, styles, model, initial, finish)
     except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
         raise imaging.UserError(
             f"out of memory at {content.shape[1]} pixels wide ({type(exc).__name__}); use a "
@@ -425,7 +370,7 @@ def _run(args: argparse.Namespace) -> int:
     seconds = time.time() - start
     final = finish(best[1])
     imaging.save_image(args.output, final)
-    _write_companions(args, config, rows, seed, content_rgb.shape, final.shape, seconds)
+    write_companions(args, config, rows, seed, content_rgb.shape, final.shape, seconds)
     planned = sum(n for _, n in transfer.stage_plan(config, content.shape[1]))
     if config.optimizer == "lbfgs" and len(rows) < planned:
         print(
@@ -437,82 +382,6 @@ def _run(args: argparse.Namespace) -> int:
         f"iterations, {seconds:.1f} s, loss {best[2]['total']:.4g})"
     )
     return 0
-
-
-LOSS_KEYS = ("content", "style", "tv", "total")
-
-
-def _optimise(args, config, content, styles, model, initial, finish):
-    """Run the generator: progress bar, printing, checkpoints; returns (log rows, best step)."""
-    from tqdm import tqdm
-
-    from style_transfer import transfer
-
-    total = sum(n for _, n in transfer.stage_plan(config, content.shape[1]))
-    rows: list[tuple] = []
-    best = None
-    start = time.time()
-    bar = tqdm(total=total, desc="style transfer", unit="it", disable=None, file=sys.stderr)
-    with bar:
-        steps = transfer.stylize(content, styles, model, config, initial)
-        for it, image, losses in steps:
-            new_stage = best is None or best[1].shape != image.shape
-            if new_stage or losses["total"] <= best[2]["total"]:
-                best = (it, image, losses)
-            rows.append(
-                (
-                    it,
-                    image.shape[1],
-                    image.shape[0],
-                    *(losses[k] for k in LOSS_KEYS),
-                    time.time() - start,
-                )
-            )
-            bar.update(it - bar.n)
-            bar.set_postfix({k: f"{losses[k]:.3g}" for k in LOSS_KEYS}, refresh=False)
-            if args.print_iterations and it % args.print_iterations == 0:
-                text = "  ".join(f"{k} {losses[k]:.4g}" for k in LOSS_KEYS)
-                tqdm.write(
-                    f"iteration {it}/{total} ({image.shape[1]}x{image.shape[0]}): {text}",
-                    file=sys.stdout,
-                )
-            if args.checkpoint_iterations and it % args.checkpoint_iterations == 0:
-                imaging.save_image(checkpoint_name(args.checkpoint_output, it), finish(best[1]))
-    if best is None:
-        raise imaging.UserError("the optimisation made no iteration")
-    return rows, best
-
-
-def _write_companions(args, config, rows, seed, content_shape, output_shape, seconds) -> None:
-    paths = companion_paths(args.output)
-    header = ("iteration", "width", "height", *LOSS_KEYS, "seconds")
-    with imaging.atomic_write(paths["losses"], "w") as handle:
-        handle.write("\t".join(header) + "\n")
-        for row in rows:
-            handle.write("\t".join(f"{v:.8g}" if isinstance(v, float) else str(v) for v in row))
-            handle.write("\n")
-    last = dict(zip(LOSS_KEYS, rows[-1][3:7], strict=True))
-    imaging.write_config(
-        paths["config"],
-        dataclasses.asdict(config),
-        arguments=vars(args),
-        seed=seed,
-        content_shape=list(content_shape),
-        output_shape=list(output_shape),
-        iterations_run=len(rows),
-        final_losses=last,
-        seconds=round(seconds, 3),
-    )
-    if args.progress_write:
-        with imaging.atomic_write(paths["progress_txt"], "w") as handle:
-            handle.write("# itr " + " ".join(LOSS_KEYS) + "\n")
-            for row in rows:
-                handle.write(" ".join([str(row[0])] + [f"{v:.8e}" for v in row[3:7]]) + "\n")
-    if args.progress_plot:
-        from style_transfer.plot import loss_plot
-
-        series = {k: [row[3 + i] for row in rows] for i, k in enumerate(LOSS_KEYS)}
-        imaging.save_image(paths["progress_png"], loss_plot([r[0] for r in rows], series))
 
 
 if __name__ == "__main__":

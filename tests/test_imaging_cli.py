@@ -1,0 +1,98 @@
+"""The command-line helpers every script shares: flag types, one-line errors, run configs."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from imaging.cli import (
+    ArgumentParser,
+    DefaultsHelpFormatter,
+    nonneg_float,
+    positive_float,
+    positive_int,
+    run_main,
+    write_config,
+)
+from imaging.errors import UserError
+
+import pytest
+
+
+@pytest.mark.parametrize("text, value", [("1", 1), ("250", 250)])
+def test_positive_int_accepts(text, value):
+    assert positive_int(text) == value
+
+
+@pytest.mark.parametrize("text", ["0", "-3"])
+def test_positive_int_rejects(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="positive integer"):
+        positive_int(text)
+
+
+def test_float_types():
+    assert nonneg_float("0") == 0.0 and nonneg_float("2.5") == 2.5
+    assert positive_float("1e-8") == 1e-8
+    for bad in ("-1", "nan", "inf"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            nonneg_float(bad)
+    with pytest.raises(argparse.ArgumentTypeError, match="> 0"):
+        positive_float("0")
+
+
+def _parser() -> ArgumentParser:
+    p = ArgumentParser(prog="tool", formatter_class=DefaultsHelpFormatter)
+    p.add_argument("--steps", type=positive_int, default=10, help="steps")
+    p.add_argument("--rate", type=positive_float, help="rate")
+    p.add_argument("--flag", action="store_true", help="a switch")
+    return p
+
+
+def test_parser_error_is_one_line_with_status_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        _parser().parse_args(["--steps", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tool: error: argument --steps")
+    assert "positive integer" in err and "usage" not in err
+
+
+def test_help_shows_only_real_defaults():
+    text = " ".join(_parser().format_help().split())
+    assert "steps (default: 10)" in text
+    assert "rate (default" not in text and "a switch (default" not in text
+
+
+def test_run_main_turns_expected_failures_into_one_line(capsys):
+    def bad_input() -> int:
+        raise UserError("image.png: not an image\n  (truncated)")
+
+    def missing() -> int:
+        raise FileNotFoundError(2, "No such file or directory", "x.png")
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    assert run_main("tool", bad_input) == 1
+    assert capsys.readouterr().err == "tool: error: image.png: not an image (truncated)\n"
+    assert run_main("tool", missing) == 1
+    assert capsys.readouterr().err == "tool: error: No such file or directory (x.png)\n"
+    assert run_main("tool", interrupted) == 130
+    assert run_main("tool", lambda: 0) == 0
+    with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
+        run_main("tool", lambda: 1 // 0)
+
+
+def test_write_config_is_json_of_config_and_extras(tmp_path):
+    @dataclasses.dataclass(frozen=True)
+    class Config:
+        rate: float = 0.5
+        sizes: tuple = (1, 2)
+
+    path = tmp_path / "config.json"
+    write_config(path, Config(), seed=7, where=Path("/a/b"), scales={3, 2})
+    data = json.loads(path.read_text())
+    assert data == {"rate": 0.5, "sizes": [1, 2], "seed": 7, "where": "/a/b", "scales": [2, 3]}
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
