@@ -235,7 +235,8 @@ def _save_checkpoint(trainer: Trainer, out: Path) -> None:
         np.savez(handle, **trainer.state())
 
 
-def _weights_meta(trainer: Trainer, **extra) -> dict:
+def _weights_meta(trainer: Trainer, prior_epochs: int, **extra) -> dict:
+    """Metadata of a weights file: the architecture, and epochs over all stages and this run."""
     c = trainer.config
     return metadata(
         c.model,
@@ -243,7 +244,8 @@ def _weights_meta(trainer: Trainer, **extra) -> dict:
         srcnn_variant=c.srcnn_variant,
         vdsr_sp_residual=c.vdsr_sp_residual,
         depth=c.depth,
-        epochs_trained=trainer.epoch,
+        epochs_trained=prior_epochs + trainer.epoch,
+        run_epochs=trainer.epoch,
         **extra,
     )
 
@@ -276,9 +278,12 @@ def _source(config: TrainConfig) -> PatchSet | OnTheFly:
 
 def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
     out = Path(args.out)
+    prior_epochs = 0  # epochs behind the --init weights, so shipped files count every stage
     if args.resume:
         try:
-            config = config_from_dict(json.loads((out / "config.json").read_text()))
+            saved = json.loads((out / "config.json").read_text())
+            config = config_from_dict(saved)
+            prior_epochs = int(saved.get("init_epochs_trained", 0))
         except (OSError, ValueError) as err:
             raise UserError(f"cannot resume: no readable {out / 'config.json'} ({err})") from None
         if config.model != model:
@@ -298,7 +303,7 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
         with np.load(out / "checkpoint.npz") as state:
             trainer.load_state(state)
     elif config.init_weights:
-        check_weights(config.init_weights, model)
+        prior_epochs = int(check_weights(config.init_weights, model).get("epochs_trained", 0))
         try:
             trainer.model.load_weights(config.init_weights)
         except (ValueError, KeyError) as err:
@@ -310,6 +315,7 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
         patch_count=patches.count,
         parameters=trainer.model.count_params(),
         replicas=strategy.num_replicas_in_sync,
+        init_epochs_trained=prior_epochs,
     )
     val_sets = {}
     if config.validation:
@@ -376,14 +382,15 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
                     save_weights(
                         trainer.model,
                         out / "best.weights.h5",
-                        _weights_meta(trainer, val_psnr=record["val_psnr"]),
+                        _weights_meta(trainer, prior_epochs, val_psnr=record["val_psnr"]),
                     )
             record["elapsed"] = round(trainer.elapsed, 1)
             with open(out / "history.jsonl", "a") as log:
                 log.write(json.dumps(record) + "\n")
             print(json.dumps(record), file=sys.stderr)
             _save_checkpoint(trainer, out)
-            save_weights(trainer.model, out / "last.weights.h5", _weights_meta(trainer))
+            last_meta = _weights_meta(trainer, prior_epochs)
+            save_weights(trainer.model, out / "last.weights.h5", last_meta)
     print(
         f"{model}: done, {trainer.epoch} epochs, best validation PSNR "
         f"{trainer.best_psnr:.2f} dB, weights in {out}"

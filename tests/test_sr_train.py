@@ -16,6 +16,7 @@ from PIL import Image
 from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
 from sr.config import PRESETS
 from sr.training import NonFiniteLoss, PatchSet, Trainer
+from sr.weights import read_metadata
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -149,6 +150,27 @@ def test_bad_flags_and_wrong_patch_file(tiny, tmp_path, capsys):
         srcnn.main(["--out", out])
     assert "--patches" in capsys.readouterr().err
     assert srcnn.main(["--out", str(tmp_path / "none"), "--resume"]) == 1
+
+
+def test_init_starts_from_weights_and_counts_every_stage(tiny, tmp_path, capsys):
+    args = ["--patches", str(tiny / "s.h5"), "--no-val", *COMMON]
+    first, second = tmp_path / "stage1", tmp_path / "stage2"
+    assert srcnn.main([*args, "--out", str(first), "--epochs", "2"]) == 0
+    init = ["--init", str(first / "last.weights.h5"), "--lr", "1e-12", "--lr-last", "1e-12"]
+    assert srcnn.main([*args, *init, "--out", str(second), "--epochs", "1"]) == 0
+    for x, y in zip(
+        _weights(first / "last.weights.h5"), _weights(second / "last.weights.h5"), strict=True
+    ):
+        np.testing.assert_allclose(x, y, atol=1e-9)  # a negligible rate: the stage starts there
+    meta = read_metadata(second / "last.weights.h5")
+    assert (meta["epochs_trained"], meta["run_epochs"]) == (3, 1)
+    assert srcnn.main(["--out", str(second), "--resume", "--epochs", "2"]) == 0
+    meta = read_metadata(second / "last.weights.h5")
+    assert (meta["epochs_trained"], meta["run_epochs"]) == (4, 2)
+    wrong = ["--patches", str(tiny / "v.h5"), "--no-val", *COMMON, "--depth", "3"]
+    wrong += ["--init", str(first / "last.weights.h5"), "--out", str(tmp_path / "w")]
+    assert vdsr.main(wrong) == 1
+    assert "holds srcnn weights, not vdsr" in capsys.readouterr().err
 
 
 MIRRORED = """

@@ -1,5 +1,8 @@
 """sr_upscale.py end to end (tiled vs untiled), upscalers with weights, and bad input."""
 
+import re
+from pathlib import Path
+
 from imaging import imresize
 
 import numpy as np
@@ -10,7 +13,9 @@ from scripts import sr_eval, sr_upscale
 from sr import models
 from sr.evaluation import evaluate_dataset
 from sr.upscalers import bicubic, get_upscaler, shipped_weights
-from sr.weights import metadata, save_weights
+from sr.weights import metadata, read_metadata, save_weights
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _photo(path, h=45, w=52):
@@ -133,8 +138,6 @@ def test_shipped_weights_beat_bicubic_on_set5_x3(data_dir, model):
 
 
 def test_shipped_weight_files_name_their_model():
-    from sr.weights import read_metadata
-
     paths = set()
     for model in ("srcnn", "vdsr", "vdsr_sp"):
         for scale in (2, 3, 4):
@@ -143,3 +146,19 @@ def test_shipped_weight_files_name_their_model():
             assert meta["sr_model"] == model and scale in meta["scales"], path
             paths.add(path)
     assert len(paths) == 7
+
+
+def test_readme_tables_give_the_shipped_files_epochs():
+    """Each README table row "MODEL (N epochs)" agrees with the weight file's metadata."""
+    readme = (REPO / "README.md").read_text()
+    names = {"SRCNN 9-1-5": "srcnn", "VDSR": "vdsr", "VDSR-sp": "vdsr_sp"}
+    seen = 0
+    for scale in (2, 3, 4):
+        table = readme.split(f"\nx{scale}\n\n| method")[1].split("\n\n")[0]
+        for name, model in names.items():
+            match = re.search(rf"^\| {re.escape(name)} \((\d+) epochs\) \|", table, re.M)
+            assert match, f"x{scale} table: no row for {name} (N epochs)"
+            meta = read_metadata(shipped_weights(model, scale))
+            assert int(match[1]) == meta["epochs_trained"], (name, scale)
+            seen += 1
+    assert seen == 9
