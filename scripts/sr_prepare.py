@@ -6,8 +6,8 @@
 
 Datasets in the file (uint8, Y channel in 0..255): ``bicubic`` and ``label`` (and ``lr`` for the
 subpixel recipe) of shape ``(n, h, w)``, plus ``scale`` ``(n,)``. Attributes record the recipe,
-the scales, patch geometry, augmentation and each source image's SHA-256. Deterministic: the
-same images and flags give the same file contents.
+the scales, patch geometry, augmentation, downscale factors and each source image's SHA-256.
+Deterministic: the same images and flags give the same file contents.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from sr.data import RECIPES, augment_images, recipe_patches, y_plane
+from sr.data import RECIPES, augment_images, recipe_patches, rescale_images, y_plane
 from sr.paths import datasets_dir, image_files
 
 PROG = "sr_prepare.py"
@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         choices=(1, 2, 4, 8),
         help="rotation/flip variants per image (VDSR paper: 8; default 1, i.e. off)",
+    )
+    p.add_argument(
+        "--downscale",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        metavar="F",
+        help="also cut patches from each image shrunk by these factors in (0, 1] before "
+        "degradation (scale augmentation, e.g. 1.0 0.7 0.5)",
     )
     return p
 
@@ -117,6 +126,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.recipe != "vdsr" and len(scales) != 1:
         raise UserError(f"the {args.recipe} recipe takes one scale per file")
     spec = _spec(args)
+    factors = tuple(args.downscale)
+    if any(not 0.0 < f <= 1.0 for f in factors) or len(set(factors)) != len(factors):
+        raise UserError(f"--downscale factors must be distinct and in (0, 1], got {factors}")
     files = _sources(args)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -130,9 +142,10 @@ def _run(args: argparse.Namespace) -> int:
             for path in bar:
                 checksums.append([path.name, _sha256(path)])
                 y = y_plane(load_image_eval(path))
-                for variant in augment_images(y, args.augment):
-                    for scale in scales:
-                        _append(h5, recipe_patches(args.recipe, variant, scale, spec))
+                for shrunk in rescale_images(y, factors):
+                    for variant in augment_images(shrunk, args.augment):
+                        for scale in scales:
+                            _append(h5, recipe_patches(args.recipe, variant, scale, spec))
             count = int(h5["label"].shape[0]) if "label" in h5 else 0
             if count == 0:
                 raise UserError("the images are too small for the patch size: no patches")
@@ -140,6 +153,7 @@ def _run(args: argparse.Namespace) -> int:
                 recipe=args.recipe,
                 scales=np.array(scales, np.int32),
                 augment=args.augment,
+                downscale=np.array(factors, np.float64),
                 count=count,
                 spec=json.dumps(spec),
                 sources=json.dumps(checksums),

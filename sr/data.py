@@ -121,6 +121,18 @@ def augment_images(y: np.ndarray, count: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(dihedral(y, k)) for k in order[:count]]
 
 
+def rescale_images(y: np.ndarray, factors: tuple[float, ...]) -> list[np.ndarray]:
+    """HR variants of a uint8 Y image ``(H, W)``, one per factor in ``(0, 1]``.
+
+    Each is ``round(imresize(y, f))`` with the shared MATLAB bicubic (``ceil(f * H)`` rows); 1.0
+    returns ``y`` itself. This is the scale augmentation of common VDSR reimplementations (factors
+    1.0, 0.7, 0.5): the same scenes again with finer texture, before any degradation.
+    """
+    if any(not 0.0 < f <= 1.0 for f in factors):
+        raise ValueError(f"downscale factors must be in (0, 1], got {tuple(factors)}")
+    return [y if f == 1.0 else round_uint8(imresize(y, float(f))) for f in factors]
+
+
 def recipe_patches(recipe: str, y: np.ndarray, scale: int, spec: dict) -> dict:
     """Patches of one Y image ``(H, W)`` uint8 at one scale for ``recipe`` with ``spec`` sizes."""
     d = degrade(y, scale)

@@ -106,6 +106,32 @@ def test_sr_prepare_vdsr_mixed_scales_and_augmentation(tmp_path, capsys):
         assert h5.attrs["augment"] == 8
 
 
+def test_sr_prepare_downscale_adds_shrunk_copies(tmp_path, capsys):
+    folder = _folder(tmp_path, n=1, h=90, w=90)
+    out = tmp_path / "d.h5"
+    args = ["vdsr", "--images", str(folder), "--downscale", "1.0", "0.5", "-o", str(out)]
+    assert sr_prepare.main(args) == 0
+    # 1.0: 4 patches at each scale; 0.5 -> 45x45 -> 44/45/44 after modcrop: 1 at each scale
+    assert "15 patch pairs" in capsys.readouterr().out
+    y = data.y_plane(np.asarray(Image.open(folder / "im0.png")))
+    half = data.rescale_images(y, (0.5,))[0]
+    assert half.shape == (45, 45) and half.dtype == np.uint8
+    np.testing.assert_array_equal(half, np.clip(np.rint(imresize(y, 0.5)), 0, 255))
+    with h5py.File(out) as h5:
+        assert list(h5.attrs["downscale"]) == [1.0, 0.5]
+        labels, scales = h5["label"][...], h5["scale"][...]
+    # the shrunk copy follows the full-size patches of its image: x2 first (0.5 copy: index 12)
+    assert scales[12] == 2
+    np.testing.assert_array_equal(labels[12], data.degrade(half, 2).hr[:41, :41])
+    assert data.rescale_images(y, (1.0,))[0] is y
+    with pytest.raises(ValueError, match="downscale"):
+        data.rescale_images(y, (1.5,))
+    bad = ["vdsr", "--images", str(folder), "--downscale", "0", "-o", str(tmp_path / "e.h5")]
+    assert sr_prepare.main(bad) == 1
+    assert "--downscale" in capsys.readouterr().err
+    assert not (tmp_path / "e.h5").exists()
+
+
 def test_sr_prepare_errors(tmp_path, capsys):
     assert sr_prepare.main(["srcnn", "--images", str(tmp_path / "nope"), "-o", "x.h5"]) == 1
     assert "image folder not found" in capsys.readouterr().err
