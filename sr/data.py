@@ -134,7 +134,13 @@ def rescale_images(y: np.ndarray, factors: tuple[float, ...]) -> list[np.ndarray
 
 
 def recipe_patches(recipe: str, y: np.ndarray, scale: int, spec: dict) -> dict:
-    """Patches of one Y image ``(H, W)`` uint8 at one scale for ``recipe`` with ``spec`` sizes."""
+    """Patches of one Y image ``(H, W)`` uint8 at one scale for ``recipe`` with ``spec`` sizes.
+
+    An image too small for one patch gives ``{}`` (no patches) without being degraded.
+    """
+    hr_size = spec["lr_size"] * scale if recipe == "subpixel" else spec.get("size", 0)
+    if min(np.shape(y)) // scale * scale < hr_size:
+        return {}
     d = degrade(y, scale)
     if recipe == "srcnn":
         return srcnn_patches(d, spec["size"], spec["label_size"], spec["stride"])

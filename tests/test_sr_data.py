@@ -126,6 +126,10 @@ def test_sr_prepare_downscale_adds_shrunk_copies(tmp_path, capsys):
     assert data.rescale_images(y, (1.0,))[0] is y
     with pytest.raises(ValueError, match="downscale"):
         data.rescale_images(y, (1.5,))
+    tiny = ["vdsr", "--images", str(folder), "--downscale", "1", "0.01", "-o", str(out)]
+    out.unlink()
+    assert sr_prepare.main(tiny) == 0  # a 1x1 copy holds no patch and is skipped
+    assert "12 patch pairs" in capsys.readouterr().out
     bad = ["vdsr", "--images", str(folder), "--downscale", "0", "-o", str(tmp_path / "e.h5")]
     assert sr_prepare.main(bad) == 1
     assert "--downscale" in capsys.readouterr().err
