@@ -28,7 +28,14 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
-from sr.data import RECIPES, augment_images, recipe_patches, rescale_images, y_plane
+from sr.data import (
+    RECIPES,
+    augment_images,
+    check_downscale,
+    recipe_patches,
+    rescale_images,
+    y_plane,
+)
 from sr.paths import datasets_dir, image_files
 
 PROG = "sr_prepare.py"
@@ -126,9 +133,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.recipe != "vdsr" and len(scales) != 1:
         raise UserError(f"the {args.recipe} recipe takes one scale per file")
     spec = _spec(args)
-    factors = tuple(args.downscale)
-    if any(not 0.0 < f <= 1.0 for f in factors) or len(set(factors)) != len(factors):
-        raise UserError(f"--downscale factors must be distinct and in (0, 1], got {factors}")
+    try:
+        factors = check_downscale(args.downscale)
+    except ValueError as err:
+        raise UserError(f"--{err}") from None
     files = _sources(args)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)

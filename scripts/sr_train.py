@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from imaging import ArgumentParser, UserError, atomic_write, load_image_eval, run_main, write_config
+from imaging import ArgumentParser, UserError, atomic_write, run_main, write_config
 
 import numpy as np
 import tensorflow as tf
@@ -22,12 +22,12 @@ from tensorflow.core.framework import summary_pb2
 from tqdm import tqdm
 
 from sr.config import PRECISIONS, PRESETS, STRATEGIES, TrainConfig, config_from_dict
-from sr.data import y_plane
+from sr.data import check_downscale
 from sr.inference import evaluate, load_validation, make_predictor
 from sr.losses import LOSSES
 from sr.models import SRCNN_INITS, srcnn_border
 from sr.paths import datasets_dir, image_files
-from sr.pipeline import OnTheFly
+from sr.pipeline import OnTheFly, training_planes
 from sr.training import PatchSet, Trainer
 from sr.weights import check_weights, metadata, save_weights
 
@@ -61,6 +61,14 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_PATCH[model],
         help="HR crop size for --on-the-fly (%(default)s)",
+    )
+    p.add_argument(
+        "--downscale",
+        type=float,
+        nargs="+",
+        metavar="F",
+        help="with --on-the-fly: also crop from each image shrunk by these factors in (0, 1] "
+        "(scale augmentation, e.g. 1.0 0.7 0.5; patch files get it from sr_prepare.py)",
     )
     p.add_argument("--out", required=True, help="run directory (checkpoints, weights, logs)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
@@ -140,6 +148,14 @@ def _config(model: str, args: argparse.Namespace, parser) -> TrainConfig:
         parser.error("give --patches FILE or --on-the-fly (or --resume)")
     if args.patches and args.on_the_fly:
         parser.error("--patches and --on-the-fly exclude each other")
+    downscale = ()
+    if args.downscale:
+        if not args.on_the_fly:
+            parser.error("--downscale needs --on-the-fly (patch files: sr_prepare.py --downscale)")
+        try:
+            downscale = check_downscale(args.downscale)
+        except ValueError as err:
+            parser.error(f"--{err}")
     images = tuple(args.images or [str(datasets_dir() / n) for n in DEFAULT_SETS[model].split()])
     positive = {
         "--lr": args.lr,
@@ -164,6 +180,7 @@ def _config(model: str, args: argparse.Namespace, parser) -> TrainConfig:
         on_the_fly=args.on_the_fly,
         images=tuple(str(Path(d).resolve()) for d in images) if args.on_the_fly else (),
         patch_size=args.patch_size if args.on_the_fly else 0,
+        downscale=downscale,
         scales=tuple(args.scales),
         optimizer=args.optimizer,
         learning_rate=args.lr,
@@ -257,13 +274,8 @@ def _validate(predict, sets: dict) -> dict[int, float]:
 def _source(config: TrainConfig) -> PatchSet | OnTheFly:
     if not config.on_the_fly:
         return PatchSet.load(config.patches, config.scales)
-    planes = []
-    for folder in config.images:
-        if not Path(folder).is_dir():
-            raise UserError(f"image folder not found: {folder}")
-        planes += [y_plane(load_image_eval(p)) for p in image_files(folder)]
     return OnTheFly(
-        planes,
+        training_planes(config.images, config.downscale),
         config.model,
         config.scales,
         config.patch_size,
@@ -321,8 +333,9 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
     if config.validation:
         paths = [p for folder in config.validation for p in image_files(folder)]
         val_sets = load_validation([str(p) for p in paths], config.validation_scales)
+    source = f"crops of {patches.images} images, " if isinstance(patches, OnTheFly) else ""
     print(
-        f"{model}: {patches.count} patches, {trainer.steps_per_epoch()} steps/epoch, "
+        f"{model}: {source}{patches.count} patches, {trainer.steps_per_epoch()} steps/epoch, "
         f"{trainer.model.count_params()} parameters, epoch {trainer.epoch + 1}/{config.epochs}",
         file=sys.stderr,
     )
@@ -391,10 +404,12 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
             _save_checkpoint(trainer, out)
             last_meta = _weights_meta(trainer, prior_epochs)
             save_weights(trainer.model, out / "last.weights.h5", last_meta)
-    print(
-        f"{model}: done, {trainer.epoch} epochs, best validation PSNR "
-        f"{trainer.best_psnr:.2f} dB, weights in {out}"
+    best = (
+        f"best validation PSNR {trainer.best_psnr:.2f} dB"
+        if np.isfinite(trainer.best_psnr)
+        else "no validation"
     )
+    print(f"{model}: done, {trainer.epoch} epochs, {best}, weights in {out}")
     return 0
 
 

@@ -18,6 +18,7 @@ class TrainConfig:
     ``last_layer_learning_rate``. The rate is multiplied by ``lr_decay`` every ``lr_step_epochs``
     epochs (0: constant). ``clip_theta`` enables VDSR's adjustable gradient clipping: every
     gradient component is clipped to ``[-theta/lr, theta/lr]`` for the current ``lr``.
+    ``downscale`` adds shrunk copies of the ``images`` of an on-the-fly run (empty: none).
     ``srcnn_init`` is ``gaussian`` (the paper's) or ``he`` (see :func:`sr.models.srcnn`).
     """
 
@@ -26,6 +27,7 @@ class TrainConfig:
     on_the_fly: bool = False
     images: tuple[str, ...] = ()
     patch_size: int = 0
+    downscale: tuple[float, ...] = ()
     scales: tuple[int, ...] = (3,)
     srcnn_variant: str = "9-1-5"
     srcnn_init: str = "gaussian"

@@ -121,6 +121,14 @@ def augment_images(y: np.ndarray, count: int) -> list[np.ndarray]:
     return [np.ascontiguousarray(dihedral(y, k)) for k in order[:count]]
 
 
+def check_downscale(factors) -> tuple[float, ...]:
+    """Scale-augmentation factors as a tuple of floats; ValueError unless distinct, in (0, 1]."""
+    factors = tuple(float(f) for f in factors)
+    if any(not 0.0 < f <= 1.0 for f in factors) or len(set(factors)) != len(factors):
+        raise ValueError(f"downscale factors must be distinct and in (0, 1], got {factors}")
+    return factors
+
+
 def rescale_images(y: np.ndarray, factors: tuple[float, ...]) -> list[np.ndarray]:
     """HR variants of a uint8 Y image ``(H, W)``, one per factor in ``(0, 1]``.
 
@@ -128,8 +136,7 @@ def rescale_images(y: np.ndarray, factors: tuple[float, ...]) -> list[np.ndarray
     returns ``y`` itself. This is the scale augmentation of common VDSR reimplementations (factors
     1.0, 0.7, 0.5): the same scenes again with finer texture, before any degradation.
     """
-    if any(not 0.0 < f <= 1.0 for f in factors):
-        raise ValueError(f"downscale factors must be in (0, 1], got {tuple(factors)}")
+    factors = check_downscale(factors)
     return [y if f == 1.0 else round_uint8(imresize(y, float(f))) for f in factors]
 
 

@@ -12,13 +12,34 @@ image's), optionally rotated/flipped, and shaped for the model.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
-from imaging import UserError, imresize_tf
+from imaging import UserError, imresize_tf, load_image_eval
 
 import numpy as np
 import tensorflow as tf
 
+from sr.data import rescale_images, y_plane
+from sr.paths import image_files
+
 Batch = tuple[tuple[np.ndarray, ...], np.ndarray]
+
+
+def training_planes(folders: Sequence[str], downscale: Sequence[float] = ()) -> list[np.ndarray]:
+    """uint8 Y planes ``(H, W)`` of every image in ``folders``, for :class:`OnTheFly`.
+
+    ``downscale`` (factors in ``(0, 1]``) adds, for each image, its copies shrunk by those factors
+    with the shared MATLAB bicubic (:func:`sr.data.rescale_images`), as ``sr_prepare.py
+    --downscale`` does for patch files; empty keeps the images only.
+    """
+    planes = []
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UserError(f"image folder not found: {folder}")
+        for path in image_files(folder):
+            y = y_plane(load_image_eval(path))
+            planes += rescale_images(y, tuple(downscale)) if downscale else [y]
+    return planes
 
 
 class OnTheFly:
@@ -55,6 +76,7 @@ class OnTheFly:
         usable = [y for y in images if min(y.shape) >= need]
         if not usable:
             raise UserError(f"no training image is large enough ({need} px) for the crops")
+        self.images = len(usable)  # the images large enough for the crops
         shapes = np.array([y.shape for y in usable], np.int32)
         self._shapes = tf.constant(shapes)
         self._offsets = tf.constant(np.concatenate([[0], np.cumsum(shapes.prod(1))[:-1]]), tf.int64)

@@ -12,7 +12,7 @@ from PIL import Image
 from scripts import sr_prepare
 from sr import data
 from sr.evaluation import prepare
-from sr.pipeline import OnTheFly
+from sr.pipeline import OnTheFly, training_planes
 
 
 def _smooth(h, w, seed=0):
@@ -145,6 +145,21 @@ def test_sr_prepare_errors(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "x.png" in err[0]
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_training_planes_add_shrunk_copies_for_on_the_fly(tmp_path):
+    folder = _folder(tmp_path, n=2, h=90, w=90)
+    plain = training_planes([str(folder)])
+    assert [p.shape for p in plain] == [(90, 90)] * 2
+    planes = training_planes([str(folder)], (1.0, 0.7, 0.5))
+    assert [p.shape for p in planes] == [(90, 90), (63, 63), (45, 45)] * 2
+    np.testing.assert_array_equal(planes[3], plain[1])
+    np.testing.assert_array_equal(planes[5], data.rescale_images(plain[1], (0.5,))[0])
+    # x2 crops need 41 + 2 * 5 * 2 = 61 px: the 45x45 copies are left out, the 63x63 ones used
+    source = OnTheFly(planes, "vdsr", (2,), 41, 2, 1)
+    assert source._shapes.numpy().tolist() == [[90, 90], [63, 63]] * 2
+    with pytest.raises(ValueError, match="distinct"):
+        training_planes([str(folder)], (1.0, 1.0))
 
 
 def test_on_the_fly_crops_equal_the_whole_image_degradation():

@@ -214,3 +214,26 @@ def test_on_the_fly_training(tiny, tmp_path):
     assert srcnn.main([*args, *COMMON, "--epochs", "1", "--augment"]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["on_the_fly"] and config["patch_size"] == 33 and config["steps_per_epoch"] == 2
+    assert config["downscale"] == []
+
+
+def test_on_the_fly_downscale_flag(tiny, tmp_path, capsys):
+    out = tmp_path / "otf_ds"
+    args = ["--on-the-fly", "--images", str(tiny / "train"), "--out", str(out), "--no-val"]
+    shrink = ["--downscale", "1.0", "0.99", "--patch-size", "30"]
+    assert srcnn.main([*args, *COMMON, "--epochs", "1", *shrink]) == 0
+    printed = capsys.readouterr()
+    assert "srcnn: crops of 8 images, 8 patches" in printed.err  # 4 images and 4 shrunk copies
+    assert "1 epochs, no validation, weights in" in printed.out
+    assert json.loads((out / "config.json").read_text())["downscale"] == [1.0, 0.99]
+    for bad, message in [
+        (["--downscale", "1.5"], "distinct and in (0, 1]"),
+        (["--downscale", "0.5", "0.5"], "distinct and in (0, 1]"),
+    ]:
+        with pytest.raises(SystemExit):
+            srcnn.main(["--on-the-fly", "--out", str(tmp_path / "no"), *COMMON, *bad])
+        assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        srcnn.main(["--patches", str(tiny / "s.h5"), "--out", str(tmp_path / "no"), *shrink])
+    assert "--downscale needs --on-the-fly" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
