@@ -48,3 +48,14 @@ def test_script_runs_from_an_uninstalled_clone(tmp_path, script):
     result = _bare_python([str(REPO / "scripts" / script), "--help"], tmp_path)
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.startswith("usage:")
+
+
+def test_readme_gives_two_commands_and_ci_runs_the_second():
+    """README's "Two commands" block: one to set up and run, one to set up and test (= CI)."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Two commands", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [c for c in block.splitlines() if c.strip() and not c.startswith("#")]
+    assert len(commands) == 2, commands
+    assert all(c.startswith("pip install -e ") for c in commands), commands
+    ci_command = (REPO / ".ci/run").read_text().strip().splitlines()[-1]
+    assert ci_command == commands[1]
