@@ -79,7 +79,9 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
         default=list(d.scales),
         help="training scales (%(default)s)",
     )
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default=d.optimizer)
+    p.add_argument(
+        "--optimizer", choices=("sgd", "adam"), default=d.optimizer, help="(%(default)s)"
+    )
     p.add_argument("--lr", type=float, default=d.learning_rate, help="learning rate (%(default)s)")
     if model == "srcnn":
         p.add_argument(
@@ -104,8 +106,10 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
         )
     if model != "srcnn":
         p.add_argument("--depth", type=int, default=d.depth, help="conv layers (%(default)s)")
-    p.add_argument("--momentum", type=float, default=d.momentum, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help="L2 on kernels")
+    p.add_argument("--momentum", type=float, default=d.momentum, help="SGD momentum (%(default)s)")
+    p.add_argument(
+        "--weight-decay", type=float, default=d.weight_decay, help="L2 on kernels (%(default)s)"
+    )
     p.add_argument(
         "--lr-step",
         type=int,
@@ -122,12 +126,12 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=None, help=f"epochs ({d.epochs})")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="(%(default)s)")
     p.add_argument("--steps-per-epoch", type=int, help="cap the steps of an epoch")
-    p.add_argument("--loss", choices=LOSSES, default=d.loss)
+    p.add_argument("--loss", choices=LOSSES, default=d.loss, help="(%(default)s)")
     p.add_argument("--huber-delta", type=float, default=d.huber_delta, help="(%(default)s)")
     p.add_argument("--augment", action="store_true", help="random rotation/flip of each patch")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--precision", choices=PRECISIONS, default=d.precision)
-    p.add_argument("--strategy", choices=STRATEGIES, default=d.strategy)
+    p.add_argument("--seed", type=int, default=d.seed, help="(%(default)s)")
+    p.add_argument("--precision", choices=PRECISIONS, default=d.precision, help="(%(default)s)")
+    p.add_argument("--strategy", choices=STRATEGIES, default=d.strategy, help="(%(default)s)")
     p.add_argument(
         "--val",
         nargs="+",
