@@ -125,7 +125,7 @@ def test_sr_eval_with_weights_and_wrong_scale(tmp_path, weights, capsys):
 
 
 #: Set5 x3 PSNR (dB) the shipped weights must beat bicubic (30.39) by: what the shipped files
-#: measure (srcnn 32.33, vdsr 33.34, vdsr_sp 33.39) less 0.04-0.05 dB.
+#: measure (srcnn 32.33, vdsr 33.34, vdsr_sp 33.39) less 0.04-0.07 dB.
 SHIPPED_MARGIN = {"srcnn": 1.9, "vdsr": 2.9, "vdsr_sp": 2.93}
 
 
