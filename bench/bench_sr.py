@@ -1,6 +1,6 @@
 """Super-resolution benchmarks: training throughput, upscaling speed, peak memory.
 
-    python bench/bench_sr.py train [--models srcnn vdsr vdsr_sp] [--steps 20]
+    python bench/bench_sr.py train [--models srcnn vdsr vdsr_sp] [--steps 20] [--precisions float32]
     python bench/bench_sr.py upscale [--model vdsr] [--size 512] [--precision mixed_bfloat16]
     python bench/bench_sr.py memory [--model vdsr] [--width 4000 --height 3000] [--scale 2]
 
@@ -80,7 +80,7 @@ def bench_train(args) -> None:
     """Alternate rounds of trainer steps and bare steps; report the best round of each
     (the machine is shared, so the best round is the least disturbed one)."""
     for model in args.models:
-        for precision in ("float32", "mixed_bfloat16"):
+        for precision in args.precisions:
             batch = args.batch or PRESETS[model].batch_size
             config = PRESETS[model].replace(
                 batch_size=batch, precision=precision, optimizer="adam", learning_rate=1e-6,
@@ -167,6 +167,11 @@ def main() -> None:
     t.add_argument("--steps", type=int, default=10, help="steps per timed round")
     t.add_argument("--rounds", type=int, default=3)
     t.add_argument("--batch", type=int, default=0, help="batch size (default: the preset's)")
+    t.add_argument(
+        "--precisions", nargs="+", default=["float32", "mixed_bfloat16"],
+        choices=["float32", "mixed_bfloat16"],
+        help="(bf16 is emulated, and very slow, on CPUs without AVX-512 BF16 or AMX)",
+    )  # fmt: skip
     u = sub.add_parser("upscale")
     u.add_argument("--model", default="vdsr", choices=["srcnn", "vdsr", "vdsr_sp"])
     u.add_argument("--scale", type=int, default=2)

@@ -4,7 +4,7 @@ Inside the project images are float32 RGB in [0, 1], shape ``(H, W, 3)``; uint8 
 load and save time.
 """
 
-from imaging.cli import ArgumentParser, run_main, write_config
+from imaging.cli import ArgumentParser, run_main, warn_precision, write_config
 from imaging.color import (
     rgb_to_y,
     rgb_to_ycbcr,
@@ -32,6 +32,7 @@ __all__ = [
     "rgb_to_ycbcr",
     "rgb_to_ycbcr_tf",
     "run_main",
+    "warn_precision",
     "save_image",
     "shave",
     "ssim",

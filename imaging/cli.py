@@ -80,6 +80,33 @@ def run_main(prog: str, body: Callable[[], int]) -> int:
         return 1
 
 
+def precision_warning(prog: str, precision: str, native: bool | None = None) -> str | None:
+    """The warning line for ``--precision mixed_bfloat16`` on a CPU that only emulates bfloat16.
+
+    None when ``precision`` is float32 or bfloat16 is native (or unknown) here; ``native``
+    defaults to ``imaging.runtime.native_bf16()``.
+    """
+    if precision != "mixed_bfloat16":
+        return None
+    if native is None:
+        from imaging.runtime import native_bf16
+
+        native = native_bf16()
+    if native is not False:
+        return None
+    return (
+        f"{prog}: warning: this CPU has no AVX-512 BF16 or AMX, so mixed_bfloat16 is emulated "
+        "and much slower than float32 here; use --precision float32"
+    )
+
+
+def warn_precision(prog: str, precision: str) -> None:
+    """Print ``precision_warning`` on stderr when there is one."""
+    message = precision_warning(prog, precision)
+    if message:
+        print(message, file=sys.stderr)
+
+
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 

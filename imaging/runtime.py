@@ -35,3 +35,38 @@ def _import_tensorflow():
 
 
 tf = _import_tensorflow()
+
+
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str] | None:
+    """The CPU's feature flags from Linux's ``/proc/cpuinfo``, or None where it cannot be read."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "flags":
+                    return frozenset(value.split())
+    except OSError:
+        return None
+    return None
+
+
+def native_bf16(flags: frozenset[str] | None = None, gpus: int | None = None) -> bool | None:
+    """Whether ``mixed_bfloat16`` runs on bfloat16 hardware here.
+
+    True with a visible GPU (TensorFlow runs the networks there) or a CPU with AVX-512 BF16
+    or AMX; False on a CPU without them, where oneDNN emulates bfloat16 and a network runs
+    several times slower than in float32; None when the CPU's flags are unknown (not Linux).
+    ``flags`` and ``gpus`` default to this machine's.
+    """
+    if gpus is None:
+        gpus = len(tf.config.list_physical_devices("GPU"))
+    if gpus:
+        return True
+    if flags is None:
+        flags = cpu_flags()
+    if flags is None:
+        return None
+    return any(flag in flags for flag in BF16_CPU_FLAGS)

@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     config = make_config(parser, args)
+    imaging.warn_precision(PROG, config.precision)
     return imaging.run_main(PROG, lambda: _run(args, config))
 
 

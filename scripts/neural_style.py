@@ -325,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     validate(parser, args)
+    imaging.warn_precision(PROG, args.precision)
     return imaging.run_main(PROG, lambda: _run(args))
 
 

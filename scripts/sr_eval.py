@@ -16,7 +16,15 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_eval.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import ArgumentParser, imresize, rgb_to_ycbcr, run_main, save_image, ycbcr_to_rgb
+from imaging import (
+    ArgumentParser,
+    imresize,
+    rgb_to_ycbcr,
+    run_main,
+    save_image,
+    warn_precision,
+    ycbcr_to_rgb,
+)
 
 import numpy as np
 from tqdm import tqdm
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in args.scale if not 2 <= s <= 8]
     if bad:
         parser.error(f"--scale must be an integer from 2 to 8, got {bad[0]}")
+    warn_precision(PROG, args.precision)
     return run_main(PROG, lambda: run(args))
 
 

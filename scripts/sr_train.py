@@ -14,7 +14,14 @@ import sys
 import time
 from pathlib import Path
 
-from imaging import ArgumentParser, UserError, atomic_write, run_main, write_config
+from imaging import (
+    ArgumentParser,
+    UserError,
+    atomic_write,
+    run_main,
+    warn_precision,
+    write_config,
+)
 
 import numpy as np
 import tensorflow as tf
@@ -310,6 +317,7 @@ def _train(model: str, args: argparse.Namespace, parser, prog: str) -> int:
         config = _config(model, args, parser)
         if (out / "checkpoint.npz").exists():
             raise UserError(f"{out} already holds a run; use --resume or another --out")
+    warn_precision(prog, config.precision)
     patches = _source(config)
     strategy = make_strategy(config.strategy)
     trainer = Trainer(config, patches, strategy)

@@ -14,7 +14,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_upscale.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import ArgumentParser, UserError, load_image, run_main, save_image
+from imaging import ArgumentParser, UserError, load_image, run_main, save_image, warn_precision
 
 from tqdm import tqdm
 
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--scale must be an integer from 2 to 8, got {args.scale}")
     if args.tile < 16:
         parser.error("--tile must be at least 16 pixels")
+    warn_precision(PROG, args.precision)
     return run_main(PROG, lambda: _run(args))
 
 

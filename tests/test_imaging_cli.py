@@ -96,3 +96,57 @@ def test_write_config_is_json_of_config_and_extras(tmp_path):
     data = json.loads(path.read_text())
     assert data == {"rate": 0.5, "sizes": [1, 2], "seed": 7, "where": "/a/b", "scales": [2, 3]}
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+
+
+def test_cpu_flags_reads_the_flags_line(tmp_path):
+    from imaging.runtime import cpu_flags
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nmodel name\t: X\nflags\t\t: fpu avx2 fma avx512_bf16\n\n")
+    assert cpu_flags(str(info)) == frozenset({"fpu", "avx2", "fma", "avx512_bf16"})
+    info.write_text("processor\t: 0\n")
+    assert cpu_flags(str(info)) is None
+    assert cpu_flags(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize(
+    "flags, gpus, native",
+    [
+        (frozenset({"avx2", "fma"}), 0, False),  # AVX2 only: oneDNN emulates bfloat16
+        (frozenset({"avx2", "avx512f", "avx512_bf16"}), 0, True),
+        (frozenset({"avx2", "amx_bf16", "amx_tile"}), 0, True),
+        (frozenset({"avx2"}), 1, True),  # the networks run on the GPU
+    ],
+)
+def test_native_bf16(flags, gpus, native):
+    from imaging.runtime import native_bf16
+
+    assert native_bf16(flags, gpus) is native
+
+
+def test_precision_warning_only_for_emulated_bf16():
+    from imaging.cli import precision_warning
+
+    assert precision_warning("p", "float32", native=False) is None
+    assert precision_warning("p", "mixed_bfloat16", native=True) is None
+    line = precision_warning("p", "mixed_bfloat16", native=False)
+    assert line.startswith("p: warning: ") and "\n" not in line and "--precision float32" in line
+
+
+def test_scripts_warn_once_about_emulated_bf16(tmp_path, capsys, monkeypatch):
+    import imaging.runtime
+
+    from PIL import Image
+
+    from scripts import sr_eval
+
+    monkeypatch.setattr(imaging.runtime, "native_bf16", lambda: False)
+    folder = tmp_path / "Tiny"
+    folder.mkdir()
+    Image.new("RGB", (24, 24), (90, 120, 200)).save(folder / "a.png")
+    argv = ["--model", "bicubic", "--dataset", str(folder), "--scale", "2"]
+    assert sr_eval.main([*argv, "--precision", "mixed_bfloat16"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("sr_eval: warning: this CPU has no")
+    assert sr_eval.main(argv) == 0
+    assert "warning" not in capsys.readouterr().err
