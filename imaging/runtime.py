@@ -56,10 +56,11 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> frozenset[str] | None:
 def native_bf16(flags: frozenset[str] | None = None, gpus: int | None = None) -> bool | None:
     """Whether ``mixed_bfloat16`` runs on bfloat16 hardware here.
 
-    True with a visible GPU (TensorFlow runs the networks there) or a CPU with AVX-512 BF16
-    or AMX; False on a CPU without them, where oneDNN emulates bfloat16 and a network runs
-    several times slower than in float32; None when the CPU's flags are unknown (not Linux).
-    ``flags`` and ``gpus`` default to this machine's.
+    True with a visible GPU (TensorFlow runs the networks there; its bf16 is fast from NVIDIA
+    Ampere on, which is not checked) or a CPU with AVX-512 BF16 or AMX; False on a CPU without
+    them, where oneDNN emulates bfloat16 and a network runs several times slower than in
+    float32; None when the CPU's flags are unknown (not Linux). ``flags`` and ``gpus`` default
+    to this machine's.
     """
     if gpus is None:
         gpus = len(tf.config.list_physical_devices("GPU"))
