@@ -6,8 +6,9 @@
 
 ``train`` reports the trainer's patches/s (batch assembly in NumPy, distribution, the step,
 the NaN check) as a ratio to the bare model's train step (forward, backward, optimizer update
-on a constant batch in one ``tf.function``) measured in the same process, for float32 and
-mixed_bfloat16. ``upscale`` times ``sr.tiling.upscale_rgb`` in megapixels (output) per second.
+on a constant batch in one ``tf.function``) measured in the same process, for each of
+``--precisions`` (float32 and mixed_bfloat16 by default). ``upscale`` times
+``sr.tiling.upscale_rgb`` in megapixels (output) per second.
 ``memory`` runs ``scripts/sr_upscale.py`` on a generated photo in a subprocess and reports
 its peak resident memory (random weights of the same architecture when none are shipped).
 """

@@ -80,19 +80,13 @@ def run_main(prog: str, body: Callable[[], int]) -> int:
         return 1
 
 
-def precision_warning(prog: str, precision: str, native: bool | None = None) -> str | None:
+def precision_warning(prog: str, precision: str, native: bool | None) -> str | None:
     """The warning line for ``--precision mixed_bfloat16`` on a CPU that only emulates bfloat16.
 
-    None when ``precision`` is float32 or bfloat16 is native (or unknown) here; ``native``
-    defaults to ``imaging.runtime.native_bf16()``.
+    ``native`` is ``imaging.runtime.native_bf16()``: True, False, or None when unknown. None
+    (no warning) unless ``precision`` is mixed_bfloat16 and ``native`` is False.
     """
-    if precision != "mixed_bfloat16":
-        return None
-    if native is None:
-        from imaging.runtime import native_bf16
-
-        native = native_bf16()
-    if native is not False:
+    if precision != "mixed_bfloat16" or native is not False:
         return None
     return (
         f"{prog}: warning: this CPU has no AVX-512 BF16 or AMX, so mixed_bfloat16 is emulated "
@@ -101,8 +95,11 @@ def precision_warning(prog: str, precision: str, native: bool | None = None) -> 
 
 
 def warn_precision(prog: str, precision: str) -> None:
-    """Print ``precision_warning`` on stderr when there is one."""
-    message = precision_warning(prog, precision)
+    """Print ``precision_warning`` for this machine on stderr when there is one."""
+    from imaging.runtime import native_bf16  # imports TensorFlow
+
+    native = native_bf16() if precision == "mixed_bfloat16" else None
+    message = precision_warning(prog, precision, native)
     if message:
         print(message, file=sys.stderr)
 

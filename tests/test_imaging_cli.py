@@ -129,6 +129,7 @@ def test_precision_warning_only_for_emulated_bf16():
 
     assert precision_warning("p", "float32", native=False) is None
     assert precision_warning("p", "mixed_bfloat16", native=True) is None
+    assert precision_warning("p", "mixed_bfloat16", native=None) is None  # flags unknown
     line = precision_warning("p", "mixed_bfloat16", native=False)
     assert line.startswith("p: warning: ") and "\n" not in line and "--precision float32" in line
 
