@@ -1,29 +1,43 @@
 """DeepDream: gradient ascent on an ImageNet network's activations, with octaves, jitter,
-full-coverage tiling, guided dreams and zoom animations.
+full-coverage tiling, guided dreams and zoom animations; named recipes (``RECIPES``) reproduce
+the Keras example and the TensorFlow tutorial.
 
 Typical use::
 
     network = build_dream_network("inception_v3", ["mixed4", "mixed5"], weights="imagenet")
-    objective = DreamObjective(config.terms, network.layers, network.channels)
-    for octave, step, image, loss in dream(photo, network, objective, config):
+    objective = DreamObjective(
+        config.terms, network.layers, network.channels,
+        kind=config.objective, border=config.loss_border,
+    )
+    for octave, step, image, loss, done in dream(photo, network, objective, config):
         ...
 """
 
-from deepdream.config import MODELS, PRECISIONS, VGG19_DEFAULT_TERMS, DreamConfig, LayerTerm
-from deepdream.dream import DreamStep, ascent_step, check_image_size, dream, octave_shapes
+from deepdream.config import (
+    MODELS,
+    PRECISIONS,
+    RECIPES,
+    VGG19_DEFAULT_TERMS,
+    DreamConfig,
+    LayerTerm,
+)
+from deepdream.dream import DreamStep, ascent_step, check_image_size, dream
 from deepdream.guide import guide_features
 from deepdream.networks import DreamNetwork, ScaleShift, build_dream_network, resolve_terms
 from deepdream.objectives import (
     DreamObjective,
+    border_activation,
     guided_activation,
     mean_squared_activation,
 )
+from deepdream.octaves import octave_shapes, quantize, resize_image
 from deepdream.tiling import TiledGradient, tile_bounds
 from deepdream.zoom import ZoomStep, encode_gif, zoom_dream, zoom_frame
 
 __all__ = [
     "MODELS",
     "PRECISIONS",
+    "RECIPES",
     "VGG19_DEFAULT_TERMS",
     "DreamConfig",
     "DreamNetwork",
@@ -34,6 +48,7 @@ __all__ = [
     "TiledGradient",
     "ZoomStep",
     "ascent_step",
+    "border_activation",
     "build_dream_network",
     "check_image_size",
     "dream",
@@ -42,6 +57,8 @@ __all__ = [
     "guided_activation",
     "mean_squared_activation",
     "octave_shapes",
+    "quantize",
+    "resize_image",
     "resolve_terms",
     "tile_bounds",
     "zoom_dream",

@@ -1,14 +1,22 @@
 """DeepDream by gradient ascent over octaves (Mordvintsev et al., google/deepdream, 2015).
 
-For octave ``k`` (coarse to fine) the image is ``base_k + up(detail)``, where ``base_k`` is the
-input resized (MATLAB bicubic) to that octave and ``detail`` is what the previous, coarser
-octave added to its own base: the input's own fine detail, lost when it was shrunk, comes back
-at every finer octave, and only the dream is upscaled. Each step
+Each step (:func:`ascent_step`)
 
     g   = d(objective)/d(image) on the image rolled by a random jitter, rolled back,
-    x  <- clip(x + step_size * g / mean|g|, 0, 1)
+    x  <- clip(x + step_size * g / max(mean|g|, eps), 0, 1)
 
-with the gradient computed tile by tile (:mod:`deepdream.tiling`).
+with the gradient computed tile by tile (:mod:`deepdream.tiling`); the tutorial recipe divides by
+``std(g) + eps`` instead and the Keras recipe does not clip. Between octaves (``config.detail``):
+
+* ``"before"`` (ours): octave ``k`` starts from ``base_k + up(detail)``, ``base_k`` the input
+  resized to it and ``detail`` what the previous octave added to its own base, so the input's
+  own fine detail is present during every octave's ascent and only the dream is upscaled;
+* ``"after"`` (Keras example): the previous result is upscaled, dreamed on, and then the
+  detail the last upscaling lost, ``R(input, s_k) - R(R(input, s_{k-1}), s_k)``, is added;
+* ``"none"`` (TensorFlow tutorial): the previous result is upscaled and dreamed on.
+
+An octave ends early after the step whose objective (measured before it) exceeds
+``config.max_loss``. If the finest octave is not the input's size, the dream is resized back.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import numpy as np
 from deepdream.config import DreamConfig
 from deepdream.networks import DreamNetwork
 from deepdream.objectives import DreamObjective
+from deepdream.octaves import octave_shapes, resize_channels, resize_image
 from deepdream.tiling import TiledGradient, smallest_tile
 
 #: Smallest mean |gradient| divided by (avoids 0/0 on a flat objective).
@@ -31,29 +40,35 @@ _EPS = 1e-8
 
 class DreamStep(NamedTuple):
     """One gradient-ascent step: octave index (0 = coarsest), step index within the octave,
-    the image after the step (``(h, w, 3)`` float32 RGB [0, 1], octave-sized; never mutated
-    afterwards), and the objective before the step."""
+    the image after the step (``(h, w, 3)`` float32 RGB, in [0, 1] unless ``config.clip`` is
+    off; octave-sized except on the last step; never mutated afterwards), the objective before
+    the step, and whether this is the dream's last step (its image is then the finished dream,
+    at the input's size)."""
 
     octave: int
     step: int
     image: np.ndarray
     loss: float
+    done: bool = False
 
 
-def octave_shapes(
-    height: int, width: int, octaves: int, octave_scale: float
-) -> list[tuple[int, int]]:
-    """Sizes of the octaves, coarsest first: ``int(side / octave_scale**k)``, k = n-1 ... 0."""
-    return [
-        (int(height / octave_scale**k), int(width / octave_scale**k))
-        for k in reversed(range(octaves))
-    ]
+def config_shapes(height: int, width: int, config: DreamConfig) -> list[tuple[int, int]]:
+    """:func:`deepdream.octaves.octave_shapes` of an input of ``height x width`` for ``config``."""
+    return octave_shapes(
+        height,
+        width,
+        config.octaves,
+        config.octave_scale,
+        config.finest_octave,
+        config.octave_rounding,
+    )
 
 
 def check_image_size(shape: tuple[int, ...], network: DreamNetwork, config: DreamConfig) -> None:
     """Raise :class:`imaging.UserError` if an octave or a tile would be too small."""
     height, width = shape[:2]
-    coarse = octave_shapes(height, width, config.octaves, config.octave_scale)[0]
+    shapes = config_shapes(height, width, config)
+    coarse = shapes[0]
     if min(coarse) < network.min_size:
         raise imaging.UserError(
             f"image {width}x{height} is too small for {config.octaves} octave(s) of scale "
@@ -61,8 +76,9 @@ def check_image_size(shape: tuple[int, ...], network: DreamNetwork, config: Drea
             f"{network.name} needs at least {network.min_size} px; use fewer octaves or a "
             f"larger image"
         )
-    for side in (height, width):
-        if smallest_tile(side, config.tile_size) < network.min_size:
+    sides = {side for octave in shapes for side in octave}
+    for side in sorted(sides):
+        if smallest_tile(side, config.tile_size, config.tile_layout) < network.min_size:
             raise imaging.UserError(
                 f"tile size {config.tile_size} is too small for {network.name} on a {side} px "
                 f"side (tiles must stay >= {network.min_size} px); use a tile size of at least "
@@ -71,14 +87,21 @@ def check_image_size(shape: tuple[int, ...], network: DreamNetwork, config: Drea
 
 
 def random_shift(
-    rng: np.random.Generator, shape: tuple[int, int], jitter: int, tile_size: int
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    jitter: int,
+    tile_size: int,
+    tile_shift: bool = True,
 ) -> tuple[int, int]:
-    """Roll for one step: uniform in ``[-jitter, jitter]`` per axis (google/deepdream), plus a
-    uniform offset in ``[0, tile_size)`` along axes cut into several tiles, so seams move."""
+    """Roll for one step: uniform in ``[-jitter, jitter]`` per axis (google/deepdream), plus,
+    if ``tile_shift``, a uniform offset in ``[0, tile_size)`` along axes cut into several tiles,
+    so seams move. ``jitter=0`` is no shift at all (and draws nothing from ``rng``)."""
+    if jitter == 0:
+        return 0, 0
     shift = []
     for side in shape:
-        value = int(rng.integers(-jitter, jitter + 1)) if jitter else 0
-        if side > tile_size:
+        value = int(rng.integers(-jitter, jitter + 1))
+        if tile_shift and 0 < tile_size < side:
             value += int(rng.integers(0, tile_size))
         shift.append(value)
     return shift[0], shift[1]
@@ -89,15 +112,23 @@ def ascent_step(
     gradient: TiledGradient,
     step_size: float,
     shift: tuple[int, int] = (0, 0),
+    *,
+    normalize: str = "mean_abs",
+    epsilon: float = _EPS,
+    clip: bool = True,
 ) -> tuple[np.ndarray, float]:
     """One normalised gradient-ascent step; returns ``(new image, objective before the step)``.
 
-    ``image`` float32 ``(H, W, 3)`` in [0, 1]; the result is a new array, clipped to [0, 1].
+    ``x + step_size * g / max(mean|g|, epsilon)`` (``normalize="mean_abs"``) or
+    ``x + step_size * g / (std(g) + epsilon)`` (``"std"``), clipped to [0, 1] if ``clip``.
+    ``image`` float32 ``(H, W, 3)``; the result is a new array.
     """
     grad, loss = gradient(image, shift)
-    grad *= step_size / max(mean_abs(grad), _EPS)
+    divisor = std(grad) + epsilon if normalize == "std" else max(mean_abs(grad), epsilon)
+    grad *= step_size / divisor
     grad += image
-    np.clip(grad, 0.0, 1.0, out=grad)
+    if clip:
+        np.clip(grad, 0.0, 1.0, out=grad)
     return grad, loss
 
 
@@ -106,6 +137,18 @@ def mean_abs(array: np.ndarray, chunks: int = 16) -> float:
     flat = array.reshape(-1)
     total = sum(float(np.abs(part).sum(dtype=np.float64)) for part in np.array_split(flat, chunks))
     return total / max(flat.size, 1)
+
+
+def std(array: np.ndarray, chunks: int = 16) -> float:
+    """Population standard deviation of ``array`` (chunked, float64 accumulation, two passes)."""
+    flat = array.reshape(-1)
+    count = max(flat.size, 1)
+    mean = sum(float(part.sum(dtype=np.float64)) for part in np.array_split(flat, chunks)) / count
+    squares = sum(
+        float(np.square(part.astype(np.float64) - mean).sum())
+        for part in np.array_split(flat, chunks)
+    )
+    return float(np.sqrt(squares / count))
 
 
 def dream(
@@ -123,14 +166,23 @@ def dream(
         network: feature extractor (:func:`deepdream.networks.build_dream_network` or a tiny
             test network wrapped in :class:`DreamNetwork`).
         objective: callable on the network's activations.
-        config: octaves, steps, step size, jitter, tiling.
+        config: octaves, steps, step size, jitter, tiling, recipe settings.
         rng: jitter source; defaults to ``np.random.default_rng(config.seed)``.
 
-    The last step's image (full size) is the dream.
+    The last step (``done=True``) carries the dream at the input's size.
     """
-    gradient = TiledGradient(network.features, objective, config.tile_size, config.tile_margin)
+    gradient = make_gradient(network, objective, config)
     rng = np.random.default_rng(config.seed) if rng is None else rng
     yield from dream_with(image, gradient, network, config, rng)
+
+
+def make_gradient(
+    network: DreamNetwork, objective: DreamObjective, config: DreamConfig
+) -> TiledGradient:
+    """The :class:`TiledGradient` of ``config``'s tiling."""
+    return TiledGradient(
+        network.features, objective, config.tile_size, config.tile_margin, config.tile_layout
+    )
 
 
 def dream_with(
@@ -145,19 +197,81 @@ def dream_with(
     if original.min() < 0.0 or original.max() > 1.0:  # copy only when needed: 4096^2 is 192 MiB
         original = np.clip(original, 0.0, 1.0)
     check_image_size(original.shape, network, config)
-    height, width = original.shape[:2]
-    shapes = octave_shapes(height, width, config.octaves, config.octave_scale)
-    detail = np.zeros((*shapes[0], 3), np.float32)
+    shapes = config_shapes(*original.shape[:2], config)
+    octave_start = _OCTAVE_STARTS[config.detail]
+    state = None
     for octave, shape in enumerate(shapes):
-        base = _resized(original, shape)
-        current = reinject(base, detail)
-        detail = None  # free it during the steps
+        current, state = octave_start(original, shapes, octave, state, config)
         for step in range(config.steps):
-            shift = random_shift(rng, shape, config.jitter, config.tile_size)
-            current, loss = ascent_step(current, gradient, config.step_size, shift)
+            shift = random_shift(rng, shape, config.jitter, config.tile_size, config.tile_shift)
+            current, loss = ascent_step(
+                current,
+                gradient,
+                config.step_size,
+                shift,
+                normalize=config.normalize,
+                epsilon=config.grad_epsilon,
+                clip=config.clip,
+            )
+            stop = config.max_loss is not None and loss > config.max_loss
+            if stop or step + 1 == config.steps:
+                current, state = _octave_end(original, shapes, octave, current, state, config)
+                done = octave + 1 == len(shapes)
+                yield DreamStep(octave, step, current, loss, done)
+                break
             yield DreamStep(octave, step, current, loss)
-        if octave + 1 < len(shapes):
-            detail = current - base
+
+
+def _octave_end(original, shapes, octave, current, state, config):
+    """Finish an octave: Keras-style detail re-injection, and the final resize to the input."""
+    last = octave + 1 == len(shapes)
+    if config.detail == "after":
+        current = current + lost_detail(original, shapes, octave, config.resize)
+        if config.clip:
+            np.clip(current, 0.0, 1.0, out=current)
+    if config.detail != "before":
+        state = current  # the next octave upscales this result
+    elif not last:
+        state = current - state  # the dream so far: what this octave added to its base
+    if last and current.shape[:2] != original.shape[:2]:
+        current = _maybe_clip(resize_image(current, original.shape[:2], config.resize), config)
+    return current, state
+
+
+def lost_detail(
+    original: np.ndarray, shapes: list[tuple[int, int]], octave: int, method: str
+) -> np.ndarray:
+    """What upscaling from the previous octave lost: ``R(x, s_k) - R(R(x, s_{k-1}), s_k)``
+    (zero at the coarsest octave, where ``s_{-1} = s_0``)."""
+    shape = shapes[octave]
+    shrunk = resize_image(original, shapes[max(octave - 1, 0)], method)
+    return resize_image(original, shape, method) - resize_image(shrunk, shape, method)
+
+
+def _start_before(original, shapes, octave, detail, config):
+    """Ours: ``base_k + up(detail)``; returns the start and ``base_k`` (to measure the dream)."""
+    base = _maybe_clip(resize_image(original, shapes[octave], config.resize), config)
+    if detail is None:
+        return base, base
+    start = resize_image(detail, shapes[octave], config.resize) + base
+    return _maybe_clip(start, config), base
+
+
+def _start_upscaled(original, shapes, octave, previous, config):
+    """Keras example and tutorial: the previous octave's result (the input at first), resized."""
+    source = original if previous is None else previous
+    return _maybe_clip(resize_image(source, shapes[octave], config.resize), config), None
+
+
+_OCTAVE_STARTS = {"before": _start_before, "after": _start_upscaled, "none": _start_upscaled}
+
+
+def _maybe_clip(image: np.ndarray, config: DreamConfig) -> np.ndarray:
+    if not config.clip:
+        return image
+    if image.min() < 0.0 or image.max() > 1.0:
+        return np.clip(image, 0.0, 1.0)
+    return image
 
 
 def reinject(base: np.ndarray, detail: np.ndarray) -> np.ndarray:
@@ -171,25 +285,3 @@ def reinject(base: np.ndarray, detail: np.ndarray) -> np.ndarray:
     out = resize_channels(detail, base.shape[:2])
     out += base
     return np.clip(out, 0.0, 1.0, out=out)
-
-
-def resize_channels(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """MATLAB bicubic resize to ``shape``, one channel at a time (float32 result, a new array).
-
-    Same values as ``imaging.imresize(image, output_shape=shape)``; resizing channel by channel
-    keeps its float64 temporaries to a third, which matters on 4096 x 4096 images.
-    """
-    out = np.empty((*shape, image.shape[-1]), np.float32)
-    for channel in range(image.shape[-1]):
-        if image.shape[:2] == tuple(shape):
-            out[..., channel] = image[..., channel]
-        else:
-            out[..., channel] = imaging.imresize(image[..., channel], output_shape=shape)
-    return out
-
-
-def _resized(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``image`` at ``shape`` (MATLAB bicubic), clipped to [0, 1]; the image itself if equal."""
-    if image.shape[:2] == tuple(shape):
-        return image
-    return np.clip(resize_channels(image, shape), 0.0, 1.0)

@@ -2,6 +2,10 @@
 
 * L2 objective (google/deepdream ``objective_L2``; Keras example ``compute_loss``): the mean
   squared activation of a layer, or of one channel of it, ``E = mean_{n,i,j,c} a_{nijc}^2``.
+  With a border ``b`` (Keras example: 2) the sum runs over ``b <= i < h - b, b <= j < w - b``
+  only, still divided by the whole map's size ``N h w C``.
+* Mean objective (TensorFlow tutorial ``calc_loss``): ``E = mean_{n,i,j,c} a_{nijc}``, with the
+  same border rule.
 * Guided objective (google/deepdream ``objective_guide``): every feature vector ``x_i`` of the
   dream is pushed towards the guide feature ``y_j`` it matches best by dot product,
   ``E = mean_i max_j <x_i, y_j>``, whose gradient with respect to ``x_i`` is ``y_{j*(i)} / N``
@@ -36,6 +40,33 @@ def mean_squared_activation(activation: tf.Tensor, channel: int | None = None) -
     return tf.reduce_mean(tf.square(a))
 
 
+def border_activation(
+    activation: tf.Tensor,
+    channel: int | None = None,
+    border: int = 0,
+    kind: str = "l2",
+) -> tf.Tensor:
+    """``sum(f(a)[:, b:h-b, b:w-b]) / size(a)`` with ``f(a) = a**2`` (``"l2"``) or ``a``
+    (``"mean"``): the Keras example's cropped loss; ``border=0`` is the plain mean.
+
+    Args:
+        activation: ``(N, h, w, C)`` activations (any float dtype; computed in float32).
+        channel: index into ``C``, or None for all channels.
+        border: positions dropped at each edge of the map (an empty crop gives 0).
+        kind: ``"l2"`` or ``"mean"``.
+    Returns:
+        float32 scalar.
+    """
+    a = tf.cast(activation, tf.float32)
+    if channel is not None:
+        a = a[..., channel]
+    values = tf.square(a) if kind == "l2" else a
+    if border == 0:
+        return tf.reduce_mean(values)
+    size = tf.cast(tf.size(values), tf.float32)
+    return tf.reduce_sum(values[:, border:-border, border:-border]) / size
+
+
 def guided_activation(activation: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
     """``mean_i max_j <x_i, y_j>``: x_i the dream's feature vectors, y_j the guide's.
 
@@ -66,6 +97,9 @@ class DreamObjective:
         channels: channel count of each layer (validates channel indices).
         guides: optional ``(M, C)`` guide vectors per entry of ``layers``; when given, every
             term uses the guided objective instead of the L2 one.
+        kind: ``"l2"`` (mean squared activation) or ``"mean"`` (mean activation).
+        border: feature-map border left out of each term (:func:`border_activation`); guided
+            terms use every position.
 
     Raises:
         imaging.UserError: a term names a layer the network does not output, a channel out of
@@ -78,7 +112,16 @@ class DreamObjective:
         layers: Sequence[str],
         channels: Sequence[int],
         guides: Sequence[tf.Tensor] | None = None,
+        *,
+        kind: str = "l2",
+        border: int = 0,
     ):
+        if kind not in ("l2", "mean"):
+            raise imaging.UserError(f"objective must be l2 or mean (got {kind!r})")
+        if guides is not None and kind != "l2":
+            raise imaging.UserError("a guide image replaces the objective: use it with l2")
+        self._kind = kind
+        self._border = int(border)
         self._terms = []
         for term in terms:
             if term.layer not in layers:
@@ -105,6 +148,6 @@ class DreamObjective:
             if self._guides is not None:
                 value = guided_activation(activations[index], self._guides[index])
             else:
-                value = mean_squared_activation(activations[index], channel)
+                value = border_activation(activations[index], channel, self._border, self._kind)
             total += weight * value
         return total

@@ -12,6 +12,11 @@ the tiled gradient equals the whole-image gradient up to float rounding. Without
 for InceptionV3, whose receptive field exceeds any practical margin) the gradient near a seam is
 that of the tile alone; the random roll before each step moves the seams so they leave no mark.
 
+The ``"tutorial"`` layout reproduces the TensorFlow tutorial's ``TiledGradients``: tiles start at
+multiples of ``tile`` on the rolled image, the last start of each axis is skipped unless it is the
+only one (so the pixels past it get no gradient that step), and the tile objectives are summed
+without weights. ``tile_size=0`` means one tile, the whole image.
+
 Rolling is done by index arithmetic (``(y - shift) mod H``), never by copying the image, so a
 4096 x 4096 image needs only the tile's activations on top of a few image-sized arrays.
 """
@@ -25,16 +30,26 @@ import numpy as np
 import tensorflow as tf
 
 
-def tile_bounds(length: int, tile_size: int) -> list[tuple[int, int]]:
-    """Split ``[0, length)`` into ``ceil(length / tile_size)`` near-equal ``(start, stop)``."""
+def tile_bounds(length: int, tile_size: int, layout: str = "cover") -> list[tuple[int, int]]:
+    """Tiles of ``[0, length)`` as ``(start, stop)``.
+
+    ``"cover"``: ``ceil(length / tile_size)`` near-equal tiles covering every index.
+    ``"tutorial"``: starts ``0, tile_size, ...`` below ``length`` without the last one (unless it
+    is the only one), each ``tile_size`` long or cut at ``length``. ``tile_size=0``: one tile.
+    """
+    if tile_size == 0:
+        return [(0, length)]
+    if layout == "tutorial":
+        starts = list(range(0, length, tile_size))[:-1] or [0]
+        return [(start, min(start + tile_size, length)) for start in starts]
     count = max(1, math.ceil(length / tile_size))
     edges = [round(i * length / count) for i in range(count + 1)]
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-def smallest_tile(length: int, tile_size: int) -> int:
+def smallest_tile(length: int, tile_size: int, layout: str = "cover") -> int:
     """Side of the smallest tile :func:`tile_bounds` makes for ``length``."""
-    return min(stop - start for start, stop in tile_bounds(length, tile_size))
+    return min(stop - start for start, stop in tile_bounds(length, tile_size, layout))
 
 
 class TiledGradient:
@@ -43,8 +58,9 @@ class TiledGradient:
     Args:
         features: Keras model ``(N, H, W, 3)`` RGB [0, 1] -> list of activations.
         objective: callable, list of activations -> float32 scalar.
-        tile_size: largest tile side (pixels).
+        tile_size: largest tile side (pixels); 0 for the whole image.
         margin: context pixels around each tile.
+        layout: ``"cover"`` (area-weighted tiles over every pixel) or ``"tutorial"``.
 
     One ``tf.function`` with a ``(None, None, 3)`` signature serves every tile shape, so it
     is traced once per ``TiledGradient`` and never again, whatever the image size.
@@ -56,9 +72,13 @@ class TiledGradient:
         objective: Callable[[Sequence[tf.Tensor]], tf.Tensor],
         tile_size: int,
         margin: int = 0,
+        layout: str = "cover",
     ):
+        if layout not in ("cover", "tutorial"):
+            raise ValueError(f"tile layout must be cover or tutorial (got {layout!r})")
         self.tile_size = int(tile_size)
         self.margin = int(margin)
+        self.layout = layout
 
         def value_and_gradient(tile: tf.Tensor, weight: tf.Tensor):
             with tf.GradientTape() as tape:
@@ -90,22 +110,24 @@ class TiledGradient:
         Returns:
             ``(gradient, objective)``: gradient ``(H, W, 3)`` float32 in the coordinates of
             ``image``; objective the area-weighted sum of the tile objectives (the
-            whole-image objective when tiles and image coincide).
+            whole-image objective when tiles and image coincide), or their plain sum for the
+            ``"tutorial"`` layout (whose untiled pixels get a zero gradient).
         """
         height, width = image.shape[:2]
         area = float(height * width)
-        grad = np.empty(image.shape, np.float32)
+        summed = self.layout == "tutorial"
+        grad = (np.zeros if summed else np.empty)(image.shape, np.float32)
         total = 0.0
-        for y0, y1 in tile_bounds(height, self.tile_size):
+        for y0, y1 in tile_bounds(height, self.tile_size, self.layout):
             cy0, cy1 = max(0, y0 - self.margin), min(height, y1 + self.margin)
             rows = (np.arange(cy0, cy1) - shift[0]) % height
-            for x0, x1 in tile_bounds(width, self.tile_size):
+            for x0, x1 in tile_bounds(width, self.tile_size, self.layout):
                 cx0, cx1 = max(0, x0 - self.margin), min(width, x1 + self.margin)
                 cols = (np.arange(cx0, cx1) - shift[1]) % width
                 crop = image[rows[:, None], cols[None, :]]
-                weight = (cy1 - cy0) * (cx1 - cx0) / area
+                weight = 1.0 if summed else (cy1 - cy0) * (cx1 - cx0) / area
                 value, g = self._fn(tf.constant(crop), tf.constant(weight, tf.float32))
                 core = g.numpy()[y0 - cy0 : y1 - cy0, x0 - cx0 : x1 - cx0]
                 grad[rows[y0 - cy0 : y1 - cy0, None], cols[None, x0 - cx0 : x1 - cx0]] = core
-                total += float(value) * (y1 - y0) * (x1 - x0) / area
+                total += float(value) * (1.0 if summed else (y1 - y0) * (x1 - x0) / area)
         return grad, total

@@ -14,10 +14,9 @@ from PIL import Image
 from scipy import ndimage
 
 from deepdream.config import DreamConfig
-from deepdream.dream import dream_with
+from deepdream.dream import dream_with, make_gradient
 from deepdream.networks import DreamNetwork
 from deepdream.objectives import DreamObjective
-from deepdream.tiling import TiledGradient
 
 
 class ZoomStep(NamedTuple):
@@ -70,17 +69,15 @@ def zoom_dream(
     Yields a :class:`ZoomStep` after every step; the network's gradient function is traced
     once for the whole animation.
     """
-    gradient = TiledGradient(network.features, objective, config.tile_size, config.tile_margin)
+    gradient = make_gradient(network, objective, config)
     rng = np.random.default_rng(config.seed) if rng is None else rng
     source = np.asarray(image, np.float32)
-    last = (config.octaves - 1, config.steps - 1)
     for frame in range(frames):
         if frame:
             source = zoom_frame(source, zoom, rotate)
         for step in dream_with(source, gradient, network, config, rng):
-            done = (step.octave, step.step) == last
-            yield ZoomStep(frame, step.octave, step.step, step.image, step.loss, done)
-            if done:
+            yield ZoomStep(frame, step.octave, step.step, step.image, step.loss, step.done)
+            if step.done:
                 source = step.image
 
 

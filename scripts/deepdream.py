@@ -29,8 +29,16 @@ from PIL import Image
 from tqdm import tqdm
 
 from deepdream.config import (
+    DETAILS,
     MODELS,
+    NORMALIZATIONS,
+    OBJECTIVES,
+    OCTAVE_ROUNDINGS,
     PRECISIONS,
+    QUANTIZATIONS,
+    RECIPES,
+    RESIZES,
+    TILE_LAYOUTS,
     VGG19_DEFAULT_TERMS,
     DreamConfig,
     LayerTerm,
@@ -39,23 +47,84 @@ from deepdream.config import (
 PROG = "deepdream"
 DEFAULTS = DreamConfig()
 
-DESCRIPTION = f"""\
+DESCRIPTION = """\
 DeepDream: modify INPUT by gradient ascent so that it excites chosen layers of an
-ImageNet network, over octaves (coarse to fine, lost detail re-injected), with random
-jitter and full-coverage tiling (any image size in bounded memory).
+ImageNet network, over octaves (coarse to fine), with random jitter and tiling (any
+image size in bounded memory).
 
-Defaults are the recipe of the Keras example "Deep Dream" (F. Chollet, keras.io), the
-best-known InceptionV3 recipe: layers mixed4:1.0 mixed5:1.5 mixed6:2.0 mixed7:2.5,
-{DEFAULTS.octaves} octaves of scale {DEFAULTS.octave_scale}, {DEFAULTS.steps} steps per octave, \
-step 0.01 in the network's [-1, 1] range
-(= {DEFAULTS.step_size} here, in [0, 1] pixel units); plus google/deepdream's random jitter
-of {DEFAULTS.jitter} px and the TensorFlow tutorial's {DEFAULTS.tile_size} px tiles. With \
---model vgg19 the
-default layer is block4_conv3.
+Recipes (--recipe; any flag given explicitly overrides the recipe's value):
+  default   ours: the Keras example's layers mixed4:1.0 mixed5:1.5 mixed6:2.0 mixed7:2.5,
+            3 octaves of scale 1.4, 20 steps per octave, step 0.01 in the network's
+            [-1, 1] range (--step-size 0.005 in [0, 1] pixels), but NOT the Keras example's
+            algorithm: no --max-loss stop (a loss threshold only means something for one
+            network, layer set and image size; a fixed step count is predictable), no
+            --loss-border (with tiles it would cut every tile's edge; the jitter already
+            hides borders), MATLAB bicubic antialiased resize (downscaling without
+            antialiasing aliases the photo's fine detail), detail put back BEFORE each
+            octave's ascent (the input's own detail is dreamed on at every octave instead
+            of pasted on afterwards), pixels clipped to [0, 1] after every step, gradient
+            floor 1e-8 (the Keras example's 1e-6 in [-1, 1] is 2e-6 in our [0, 1] units;
+            either matters only for a vanishing gradient), output rounded (truncation
+            darkens by half a level on average); plus
+            google/deepdream's 32 px jitter and 512 px tiles whose grid moves every step.
+  keras     keras-io examples/generative/deep_dream.py step for step: the same layers
+            and octaves, loss over the feature maps without a 2 px border, an octave
+            stops after the step whose loss exceeded 15, gradient / max(mean|g|, 1e-6),
+            bilinear non-antialiased resize, lost detail added after the ascent, no
+            clipping, whole-image gradients without jitter, uint8 by truncation.
+  tutorial  the TensorFlow DeepDream tutorial (tiled version): mixed3 + mixed5, sum of mean
+            activations, gradient / (std + 1e-8), octaves 1.3**-2 ... 1.3**2 of the input
+            size (resized back at the end), 100 steps of 0.01 in [-1, 1], clipping,
+            bilinear resize of the previous result, random roll of up to 512 px and
+            512 px tiles (last partial tile skipped).
+With --model vgg19 the default layer is block4_conv3 whatever the recipe.
 
 Writes OUTPUT (format from its extension; with --frames N > 1 an animated .gif, plus
-the numbered PNG frames in OUTPUT-STEM_frames/) and config.json beside it.
+the numbered PNG frames in OUTPUT-STEM_frames/) and config.json beside it (every
+setting, the recipe, and which flags overrode it).
 """
+
+#: Config fields a recipe sets and a flag of the same name can override.
+RECIPE_FIELDS = (
+    "objective",
+    "loss_border",
+    "octaves",
+    "octave_scale",
+    "finest_octave",
+    "octave_rounding",
+    "steps",
+    "step_size",
+    "normalize",
+    "grad_epsilon",
+    "clip",
+    "max_loss",
+    "resize",
+    "detail",
+    "jitter",
+    "tile_size",
+    "tile_margin",
+    "tile_layout",
+    "tile_shift",
+    "quantize",
+)
+
+
+def _recipe_values(name: str) -> str:
+    """``(default recipe: X; keras: Y; tutorial: Z)`` for a config field, for --help."""
+    values = [f"{recipe}: {getattr(cfg, name)}" for recipe, cfg in RECIPES.items()]
+    return "(recipe " + "; ".join(values) + ")"
+
+
+def _max_loss(text: str) -> float | str:
+    if text.lower() == "none":
+        return "none"
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number or 'none', got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,14 +153,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="float32 (reference) or mixed_bfloat16 (faster on CPUs with AVX-512 bf16) "
         "(default: %(default)s)",
     )
+    parser.add_argument(
+        "--recipe",
+        choices=tuple(RECIPES),
+        default="default",
+        help="named set of settings (see above); explicit flags override it (default: %(default)s)",
+    )
     obj = parser.add_argument_group("objective")
     obj.add_argument(
         "--layers",
         nargs="+",
         metavar="NAME[:WEIGHT]",
-        help="layers whose mean squared activation is maximised, with weights (default: "
-        "mixed4:1.0 mixed5:1.5 mixed6:2.0 mixed7:2.5; vgg19: block4_conv3). InceptionV3: "
-        "mixed0 ... mixed10; VGG19: block4_conv3 or relu4_3 style",
+        help="layers whose activation is maximised, with weights (default and keras recipes: "
+        "mixed4:1.0 mixed5:1.5 mixed6:2.0 mixed7:2.5; tutorial: mixed3:1 mixed5:1; vgg19: "
+        "block4_conv3). InceptionV3: mixed0 ... mixed10; VGG19: block4_conv3 or relu4_3 style",
+    )
+    obj.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        help="per layer: l2 = mean squared activation, mean = mean activation "
+        + _recipe_values("objective"),
+    )
+    obj.add_argument(
+        "--loss-border",
+        type=int,
+        metavar="PX",
+        help="leave feature-map positions within PX of the map's edge out of each layer's sum "
+        "(divided by the whole map's size) " + _recipe_values("loss_border"),
     )
     obj.add_argument(
         "--channel",
@@ -105,53 +193,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="guided dream (google/deepdream): push each feature towards the guide image's "
         "best-matching feature (dot product) at the chosen layers; guide shrunk to <= 512 px",
     )
-    opt = parser.add_argument_group("gradient ascent")
-    opt.add_argument(
-        "--octaves",
-        type=int,
-        default=DEFAULTS.octaves,
-        help="number of scales (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--octave-scale",
-        type=float,
-        default=DEFAULTS.octave_scale,
-        help="size ratio between octaves, > 1 (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--steps", type=int, default=DEFAULTS.steps, help="steps per octave (default: %(default)s)"
-    )
-    opt.add_argument(
-        "--step-size",
-        type=float,
-        default=DEFAULTS.step_size,
-        help="mean absolute pixel change per step, [0, 1] units (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--jitter",
-        type=int,
-        default=DEFAULTS.jitter,
-        help="max random roll in px before each step (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--tile-size",
-        type=int,
-        default=DEFAULTS.tile_size,
-        help="gradients are computed on tiles of at most this side, so memory does not grow "
-        "with the image (default: %(default)s)",
-    )
-    opt.add_argument(
-        "--tile-margin",
-        type=int,
-        default=DEFAULTS.tile_margin,
-        help="extra context in px around each tile, discarded after the gradient (default: "
-        "%(default)s, as the TensorFlow tutorial; the random roll hides the seams)",
-    )
-    opt.add_argument(
+    _add_ascent_flags(parser.add_argument_group("gradient ascent"))
+    _add_octave_flags(parser.add_argument_group("octaves"))
+    _add_tile_flags(parser.add_argument_group("jitter and tiles"))
+    parser.add_argument(
         "--seed",
         type=int,
         help="random seed of the jitter (and of random weights); default: drawn, saved in "
         "config.json",
+    )
+    parser.add_argument(
+        "--quantize",
+        choices=QUANTIZATIONS,
+        help=f"8-bit output by rounding or truncation {_recipe_values('quantize')}",
     )
     anim = parser.add_argument_group("zoom animation")
     anim.add_argument(
@@ -176,6 +230,108 @@ def build_parser() -> argparse.ArgumentParser:
         "--fps", type=float, default=10.0, help="GIF frame rate (default: %(default)s)"
     )
     return parser
+
+
+def _add_ascent_flags(opt) -> None:
+    opt.add_argument("--steps", type=int, help="steps per octave " + _recipe_values("steps"))
+    opt.add_argument(
+        "--step-size",
+        type=float,
+        help="pixel change per step of the normalised gradient, [0, 1] units (0.005 is the "
+        "references' 0.01 in [-1, 1]) " + _recipe_values("step_size"),
+    )
+    opt.add_argument(
+        "--normalize",
+        choices=NORMALIZATIONS,
+        help="divide the gradient by max(mean|g|, EPS) or by std(g) + EPS "
+        + _recipe_values("normalize"),
+    )
+    opt.add_argument(
+        "--grad-epsilon",
+        type=float,
+        metavar="EPS",
+        help="EPS above, for the gradient with respect to [0, 1] pixels (twice the value in "
+        "[-1, 1] units) " + _recipe_values("grad_epsilon"),
+    )
+    opt.add_argument(
+        "--clip",
+        action=argparse.BooleanOptionalAction,
+        help="clip pixels to [0, 1] after every step " + _recipe_values("clip"),
+    )
+    opt.add_argument(
+        "--max-loss",
+        type=_max_loss,
+        metavar="LOSS",
+        help="end an octave after the step whose objective (before the step) exceeds LOSS; "
+        "'none' runs every step " + _recipe_values("max_loss"),
+    )
+
+
+def _add_octave_flags(octv) -> None:
+    octv.add_argument("--octaves", type=int, help="number of scales " + _recipe_values("octaves"))
+    octv.add_argument(
+        "--octave-scale",
+        type=float,
+        help="size ratio between octaves, > 1 " + _recipe_values("octave_scale"),
+    )
+    octv.add_argument(
+        "--finest-octave",
+        type=int,
+        metavar="E",
+        help="the finest octave is the input size times octave-scale**E (resized back to the "
+        "input at the end) " + _recipe_values("finest_octave"),
+    )
+    octv.add_argument(
+        "--octave-rounding",
+        choices=OCTAVE_ROUNDINGS,
+        help="octave sides int(side / scale**k) in float64 (Keras) or int(side * scale**e) "
+        "in float32 (tutorial) " + _recipe_values("octave_rounding"),
+    )
+    octv.add_argument(
+        "--resize",
+        choices=RESIZES,
+        help="resize between octaves: MATLAB bicubic (antialiased) or tf.image.resize "
+        "bilinear (not antialiased) " + _recipe_values("resize"),
+    )
+    octv.add_argument(
+        "--detail",
+        choices=DETAILS,
+        help="the input's detail lost by resizing: put back before each octave's ascent, "
+        "added after it, or none " + _recipe_values("detail"),
+    )
+
+
+def _add_tile_flags(tiles) -> None:
+    tiles.add_argument(
+        "--jitter",
+        type=int,
+        help="max random roll in px before each step; 0 = no random shift at all "
+        + _recipe_values("jitter"),
+    )
+    tiles.add_argument(
+        "--tile-size",
+        type=int,
+        help="gradients are computed on tiles of at most this side, so memory does not grow "
+        "with the image; 0 = whole image at once " + _recipe_values("tile_size"),
+    )
+    tiles.add_argument(
+        "--tile-margin",
+        type=int,
+        help="extra context in px around each tile, discarded after the gradient "
+        + _recipe_values("tile_margin"),
+    )
+    tiles.add_argument(
+        "--tile-layout",
+        choices=TILE_LAYOUTS,
+        help="cover = near-equal tiles over every pixel; tutorial = tiles at multiples of the "
+        "tile size, last partial one skipped " + _recipe_values("tile_layout"),
+    )
+    tiles.add_argument(
+        "--tile-shift",
+        action=argparse.BooleanOptionalAction,
+        help="with --jitter > 0, also move the tile grid by a random offset each step "
+        + _recipe_values("tile_shift"),
+    )
 
 
 def parse_layers(parser: argparse.ArgumentParser, specs: list[str] | None) -> list[LayerTerm]:
@@ -211,18 +367,27 @@ def parse_channels(parser: argparse.ArgumentParser, specs: list[str] | None) -> 
     return terms
 
 
-def _checks(args: argparse.Namespace) -> list[str]:
+def _checks(args: argparse.Namespace, values: dict) -> list[str]:
     """Problems with numeric flags and the output path, as flag-named messages."""
     return [
         message
         for bad, message in [
-            (not 1 <= args.octaves <= 20, "--octaves must be in 1..20"),
-            (not 1.0 < args.octave_scale <= 4.0, "--octave-scale must be in (1, 4], e.g. 1.4"),
-            (args.steps < 1, "--steps must be >= 1"),
-            (not 0.0 < args.step_size <= 1.0, "--step-size must be in (0, 1], e.g. 0.005"),
-            (args.jitter < 0, "--jitter must be >= 0"),
-            (args.tile_size < 64, "--tile-size must be >= 64"),
-            (args.tile_margin < 0, "--tile-margin must be >= 0"),
+            (not 1 <= values["octaves"] <= 20, "--octaves must be in 1..20"),
+            (not 1.0 < values["octave_scale"] <= 4.0, "--octave-scale must be in (1, 4], e.g. 1.4"),
+            (not -10 <= values["finest_octave"] <= 10, "--finest-octave must be in -10..10"),
+            (values["steps"] < 1, "--steps must be >= 1"),
+            (not 0.0 < values["step_size"] <= 1.0, "--step-size must be in (0, 1], e.g. 0.005"),
+            (
+                not (0.0 <= values["grad_epsilon"] < np.inf),
+                "--grad-epsilon must be a finite number >= 0",
+            ),
+            (values["loss_border"] < 0, "--loss-border must be >= 0"),
+            (values["jitter"] < 0, "--jitter must be >= 0"),
+            (
+                values["tile_size"] != 0 and values["tile_size"] < 64,
+                "--tile-size must be 0 (whole image) or >= 64",
+            ),
+            (values["tile_margin"] < 0, "--tile-margin must be >= 0"),
             (not 1 <= args.frames <= 10000, "--frames must be in 1..10000"),
             (not 1.0 <= args.zoom <= 2.0, "--zoom must be in [1, 2], e.g. 1.05"),
             (not np.isfinite(args.rotate), "--rotate must be a finite number of degrees"),
@@ -244,38 +409,42 @@ def _checks(args: argparse.Namespace) -> list[str]:
     ]
 
 
+def explicit_settings(args: argparse.Namespace) -> dict:
+    """The recipe fields the user set by a flag (``--max-loss none`` becomes None)."""
+    given = {name: getattr(args, name) for name in RECIPE_FIELDS if getattr(args, name) is not None}
+    if given.get("max_loss") == "none":
+        given["max_loss"] = None
+    return given
+
+
 def make_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> DreamConfig:
-    """Validate the flags (parser.error, exit 2) and build the run's :class:`DreamConfig`."""
-    problems = _checks(args)
+    """Validate the flags (parser.error, exit 2) and build the run's :class:`DreamConfig`:
+    the recipe's settings, overridden by every flag given explicitly."""
+    recipe = RECIPES[args.recipe]
+    given = explicit_settings(args)
+    values = {name: getattr(recipe, name) for name in RECIPE_FIELDS} | given
+    problems = _checks(args, values)
     if problems:
         parser.error(problems[0])
     terms = parse_layers(parser, args.layers) + parse_channels(parser, args.channel)
     if args.guide and args.channel:
         parser.error("--guide cannot be combined with --channel (guided dreams use whole layers)")
+    if args.guide and values["objective"] != "l2":
+        parser.error("--guide replaces the objective: it cannot be combined with --objective mean")
     if not terms:
-        terms = list(VGG19_DEFAULT_TERMS) if args.model == "vgg19" else list(DEFAULTS.terms)
+        terms = list(VGG19_DEFAULT_TERMS) if args.model == "vgg19" else list(recipe.terms)
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
     try:
-        return _config(args, terms, seed)
+        return recipe.replace(
+            model=args.model,
+            terms=tuple(terms),
+            seed=seed,
+            precision=args.precision,
+            weights=args.weights,
+            **given,
+        )
     except imaging.UserError as err:
         parser.error(str(err))
-
-
-def _config(args: argparse.Namespace, terms: list[LayerTerm], seed: int) -> DreamConfig:
-    return DreamConfig(
-        model=args.model,
-        terms=tuple(terms),
-        octaves=args.octaves,
-        octave_scale=args.octave_scale,
-        steps=args.steps,
-        step_size=args.step_size,
-        jitter=args.jitter,
-        tile_size=args.tile_size,
-        tile_margin=args.tile_margin,
-        seed=seed,
-        precision=args.precision,
-        weights=args.weights,
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,6 +463,7 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
         build_dream_network,
         check_image_size,
         guide_features,
+        quantize,
         resolve_terms,
         zoom_dream,
     )
@@ -309,7 +479,14 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
         precision=config.precision,
     )
     guides = guide_features(guide, network) if guide is not None else None
-    objective = DreamObjective(config.terms, network.layers, network.channels, guides)
+    objective = DreamObjective(
+        config.terms,
+        network.layers,
+        network.channels,
+        guides,
+        kind=config.objective,
+        border=config.loss_border,
+    )
     check_image_size(image.shape, network, config)
 
     output = Path(args.output)
@@ -318,6 +495,7 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
         frames_dir.mkdir(exist_ok=True)
     steps = config.octaves * config.steps
     losses: list[float] = []
+    overrides = sorted(explicit_settings(args)) + (["terms"] if args.layers or args.channel else [])
     start = time.perf_counter()
     bar = tqdm(
         total=args.frames * steps, desc=PROG, unit="step", file=sys.stderr, dynamic_ncols=True
@@ -337,12 +515,14 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
             where += f"octave {event.octave + 1}/{config.octaves} loss {event.loss:.4g}"
             bar.set_postfix_str(where, refresh=False)
             bar.update(1)
-            if event.done:
+            if event.done:  # an early stop (--max-loss) skips steps: count the frame as done
+                bar.update((event.frame + 1) * steps - bar.n)
                 losses.append(event.loss)
+                pixels = quantize(event.image, config.quantize)
                 if frames_dir is not None:
-                    imaging.save_image(frames_dir / f"frame_{event.frame:04d}.png", event.image)
+                    imaging.save_image(frames_dir / f"frame_{event.frame:04d}.png", pixels)
                 else:
-                    imaging.save_image(output, event.image)
+                    imaging.save_image(output, pixels)
     if frames_dir is not None:
         _write_gif(output, frames_dir, args.frames, args.fps)
     imaging.write_config(
@@ -355,6 +535,7 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
         zoom=args.zoom,
         rotate=args.rotate,
         fps=args.fps,
+        overrides=overrides,
         frames_dir=str(frames_dir) if frames_dir else None,
         steps_per_frame=steps,
         final_loss=losses[-1] if losses else None,
