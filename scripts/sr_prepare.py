@@ -28,6 +28,7 @@ import h5py
 import numpy as np
 from tqdm import tqdm
 
+from sr.config import RECIPE_SCALES, TRAINING_SETS
 from sr.data import (
     RECIPES,
     augment_images,
@@ -39,8 +40,6 @@ from sr.data import (
 from sr.paths import datasets_dir, image_files
 
 PROG = "sr_prepare.py"
-DEFAULT_SETS = {"srcnn": ("T91",), "vdsr": ("T91", "BSDS200"), "subpixel": ("T91", "BSDS200")}
-DEFAULT_SCALES = {"srcnn": (3,), "vdsr": (2, 3, 4), "subpixel": (3,)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,7 +93,7 @@ def _spec(args: argparse.Namespace) -> dict:
 
 
 def _sources(args: argparse.Namespace) -> list[Path]:
-    folders = args.images or [datasets_dir() / name for name in DEFAULT_SETS[args.recipe]]
+    folders = args.images or [datasets_dir() / name for name in TRAINING_SETS[args.recipe]]
     files: list[Path] = []
     for folder in map(Path, folders):
         if not folder.is_dir():
@@ -127,7 +126,7 @@ def _append(h5: h5py.File, patches: dict) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    scales = tuple(args.scale or DEFAULT_SCALES[args.recipe])
+    scales = tuple(args.scale or RECIPE_SCALES[args.recipe])
     if any(s < 2 or s > 8 for s in scales):
         raise UserError(f"scales must be integers from 2 to 8, got {scales}")
     if args.recipe != "vdsr" and len(scales) != 1:

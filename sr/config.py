@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 MODELS = ("srcnn", "vdsr", "vdsr_sp")
 PRECISIONS = ("float32", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored")
+
+# The recipe tables, in one place for sr_prepare.py, the trainers and the run.
+PATCH_RECIPE = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}  # model -> patch recipe
+TRAINING_SETS = {  # patch recipe -> the papers' training images (folders under the data dir)
+    "srcnn": ("T91",),
+    "vdsr": ("T91", "BSDS200"),
+    "subpixel": ("T91", "BSDS200"),
+}
+RECIPE_SCALES = {"srcnn": (3,), "vdsr": (2, 3, 4), "subpixel": (3,)}  # sr_prepare.py defaults
+ON_THE_FLY_PATCH = {"srcnn": 33, "vdsr": 41, "vdsr_sp": 48}  # HR crop size of --on-the-fly
+ON_THE_FLY_STEPS = 1000  # steps per epoch of --on-the-fly unless --steps-per-epoch
+CHECKPOINT_MINUTES = 10.0  # a checkpoint inside an epoch at least this often
 
 
 @dataclass(frozen=True)
@@ -20,6 +33,8 @@ class TrainConfig:
     gradient component is clipped to ``[-theta/lr, theta/lr]`` for the current ``lr``.
     ``downscale`` adds shrunk copies of the ``images`` of an on-the-fly run (empty: none).
     ``srcnn_init`` is ``gaussian`` (the paper's) or ``he`` (see :func:`sr.models.srcnn`).
+    ``checkpoint_minutes`` is how often a checkpoint is taken inside an epoch (the only field,
+    with ``epochs``, that ``--resume`` may change).
     """
 
     model: str
@@ -53,6 +68,7 @@ class TrainConfig:
     validation: tuple[str, ...] = ()
     validation_scales: tuple[int, ...] = ()
     init_weights: str = ""
+    checkpoint_minutes: float = CHECKPOINT_MINUTES
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -99,3 +115,88 @@ def config_from_dict(data: dict) -> TrainConfig:
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     return TrainConfig(**values)
+
+
+def fields_from_flags(model: str, flags: dict) -> dict:
+    """Config fields for the training flags a user gave (``None`` values: not given).
+
+    ``flags`` are the trainers' argparse destinations (``lr``, ``lr_last``, ``variant``, ...);
+    paths are made absolute. :class:`ValueError` names the flag of a value out of range.
+    """
+    given = {k: v for k, v in flags.items() if v is not None and v is not False}
+    fields = {_FIELD.get(k, k): v for k, v in given.items() if k in _FIELD or k in _SAME}
+    for name, key in (("patches", "patches"), ("init", "init_weights")):
+        if name in given:
+            fields[key] = str(Path(given[name]).resolve())
+    for name, key in (("images", "images"), ("val", "validation")):
+        if name in given:
+            fields[key] = tuple(str(Path(d).resolve()) for d in given[name])
+    if given.get("no_val"):
+        fields["validation"] = ()
+    if given.get("no_residual"):
+        fields["vdsr_sp_residual"] = False
+    if "clip_theta" in given:
+        fields["clip_theta"] = given["clip_theta"] or None
+    if "scales" in given:
+        fields["scales"] = fields["validation_scales"] = tuple(given["scales"])
+        if any(s < 2 or s > 8 for s in fields["scales"]):
+            raise ValueError("--scales must be integers from 2 to 8")
+    if "downscale" in given:
+        from sr.data import check_downscale
+
+        try:
+            fields["downscale"] = check_downscale(given["downscale"])
+        except ValueError as err:
+            raise ValueError(f"--{err}") from None
+    for flag in ("lr", "batch_size", "depth"):
+        if flag in given and given[flag] <= 0:
+            raise ValueError(f"--{flag.replace('_', '-')} must be positive")
+    if "epochs" in given and given["epochs"] < 1:
+        raise ValueError("--epochs must be positive")
+    if "checkpoint_minutes" in given and not given["checkpoint_minutes"] > 0:
+        raise ValueError("--checkpoint-minutes must be positive")
+    if "variant" in given:
+        from sr.models import srcnn_border
+
+        srcnn_border(given["variant"])  # ValueError for an unknown variant
+    return fields
+
+
+def new_config(model: str, flags: dict, data_dir: Path) -> TrainConfig:
+    """The config of a new run: the paper's recipe (``PRESETS``), the flags given, and the
+    defaults that depend on them (the training sets, patch size and steps of ``--on-the-fly``,
+    Set5 validation in ``data_dir`` at the training scales)."""
+    if not flags.get("patches") and not flags.get("on_the_fly"):
+        raise ValueError("give --patches FILE or --on-the-fly (or --resume)")
+    if flags.get("patches") and flags.get("on_the_fly"):
+        raise ValueError("--patches and --on-the-fly exclude each other")
+    if flags.get("downscale") and not flags.get("on_the_fly"):
+        raise ValueError("--downscale needs --on-the-fly (patch files: sr_prepare.py --downscale)")
+    fields = fields_from_flags(model, flags)
+    if not flags.get("on_the_fly"):  # crop settings mean nothing to a patch file
+        fields = {k: v for k, v in fields.items() if k not in ("images", "patch_size")}
+    preset = PRESETS[model]
+    defaults = {"validation": (str((data_dir / "Set5").resolve()),)}
+    if flags.get("on_the_fly"):
+        sets = TRAINING_SETS[PATCH_RECIPE[model]]
+        defaults["images"] = tuple(str((data_dir / name).resolve()) for name in sets)
+        defaults["patch_size"] = ON_THE_FLY_PATCH[model]
+        defaults["steps_per_epoch"] = ON_THE_FLY_STEPS
+    config = preset.replace(**{**defaults, **fields})
+    return config.replace(validation_scales=config.scales)
+
+
+# flag destination -> config field, where the names differ
+_FIELD = {
+    "lr": "learning_rate",
+    "lr_last": "last_layer_learning_rate",
+    "variant": "srcnn_variant",
+    "kernel_init": "srcnn_init",
+    "lr_step": "lr_step_epochs",
+}
+# flags named as their config field
+_SAME = {
+    "on_the_fly", "patch_size", "optimizer", "depth", "momentum", "weight_decay", "lr_decay",
+    "epochs", "batch_size", "steps_per_epoch", "loss", "huber_delta", "augment", "seed",
+    "precision", "strategy", "checkpoint_minutes",
+}  # fmt: skip

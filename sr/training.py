@@ -7,7 +7,7 @@ The trainer writes no files: it yields :class:`Step` results and hands out its s
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from sr.config import TrainConfig
+from sr.config import PATCH_RECIPE, TrainConfig
 from sr.data import dihedral
 from sr.losses import get_loss
 from sr.models import srcnn_border
@@ -110,12 +110,13 @@ class Trainer:
         self.global_step = 0
         self.best_psnr = -np.inf
         self.elapsed = 0.0  # seconds of training (steps and validation) over all sessions
+        self.last_loss = float("nan")  # the loss of the last step taken
         self._train_step = tf.function(self._distributed_step)
 
     # -- setup -------------------------------------------------------------------------------
     def _check_patches(self) -> None:
         c, recipe = self.config, self.patches.recipe
-        wanted = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}[c.model]
+        wanted = PATCH_RECIPE[c.model]
         if recipe != wanted:
             raise UserError(f"{c.model} trains on '{wanted}' patches, the file has '{recipe}'")
         if c.model == "vdsr_sp" and len(c.scales) != 1:
@@ -243,7 +244,11 @@ class Trainer:
         return self.strategy.experimental_distribute_values_from_function(value_fn)
 
     def run_epoch(self) -> Iterator[Step]:
-        """Run the rest of the current epoch, yielding after every step."""
+        """Run the rest of the current epoch, yielding after every step.
+
+        The epoch counter moves on once the generator is exhausted; a caller that stops after
+        the last step leaves ``step_in_epoch == steps``, and the next call then only moves on.
+        """
         steps = self.steps_per_epoch()
         for (optimizer, _), rate in zip(self.groups, self.learning_rates(self.epoch), strict=True):
             optimizer.learning_rate = rate
@@ -251,53 +256,48 @@ class Trainer:
             source = self.patches.batches(self.epoch, self.step_in_epoch)
         else:
             source = _prefetch(self.batch, self.epoch, range(self.step_in_epoch, steps))
+        started = time.perf_counter()
         for inputs, label in source:
             dist_inputs, dist_label = self._distribute(inputs, label)
             loss = float(self._train_step(dist_inputs, dist_label))
             if not np.isfinite(loss):
                 raise NonFiniteLoss(
-                    f"loss became {loss} at epoch {self.epoch + 1}, step {self.step_in_epoch + 1};"
-                    " stopped, the last checkpoint is kept (try a lower learning rate)"
+                    f"loss became {loss} at epoch {self.epoch + 1}, step {self.step_in_epoch + 1}"
                 )
             self.step_in_epoch += 1
             self.global_step += 1
+            self.last_loss = loss
+            now = time.perf_counter()
+            self.elapsed += now - started
+            started = now
             yield Step(self.epoch, self.step_in_epoch - 1, steps, loss)
         self.epoch += 1
         self.step_in_epoch = 0
 
     # -- state ---------------------------------------------------------------------------------
-    def state(self) -> dict[str, np.ndarray]:
-        """Model and optimizer variables and counters, as arrays (for ``np.savez``)."""
-        out = {f"model/{i}": w for i, w in enumerate(self.model.get_weights())}
+    def tracked(self) -> dict[str, dict[str, tf.Variable]]:
+        """Every variable of the run's state, by name: ``model`` (Keras paths such as
+        ``conv1.kernel``) and one entry per optimizer group (``optimizer``, and SRCNN's
+        ``optimizer_conv3``) keyed by the slot's path without the optimizer's own prefix."""
+        out = {"model": {v.path.replace("/", "."): v for v in self.model.variables}}
         for g, (optimizer, _) in enumerate(self.groups):
-            for i, v in enumerate(optimizer.variables):
-                out[f"opt{g}/{i}"] = np.asarray(v.numpy())
-        counters = {
-            "epoch": self.epoch,
-            "step_in_epoch": self.step_in_epoch,
-            "global_step": self.global_step,
-            "best_psnr": float(self.best_psnr),
-            "elapsed": float(self.elapsed),
-        }
-        out["counters"] = np.array(json.dumps(counters))
+            key = "optimizer" if g == 0 else "optimizer_conv3"
+            out[key] = {v.path.split("/", 1)[-1]: v for v in optimizer.variables}
         return out
 
-    def load_state(self, state) -> None:
-        """Restore what :meth:`state` returned (``state`` may be an open ``np.load`` archive)."""
-        n_model = len(self.model.get_weights())
-        try:
-            self.model.set_weights([state[f"model/{i}"] for i in range(n_model)])
-            for g, (optimizer, _) in enumerate(self.groups):
-                for i, v in enumerate(optimizer.variables):
-                    v.assign(state[f"opt{g}/{i}"])
-        except (KeyError, ValueError) as err:
-            raise UserError(f"the checkpoint does not fit this model/optimizer: {err}") from None
-        counters = json.loads(str(state["counters"]))
-        self.epoch = counters["epoch"]
-        self.step_in_epoch = counters["step_in_epoch"]
-        self.global_step = counters["global_step"]
-        self.best_psnr = counters["best_psnr"]
-        self.elapsed = counters.get("elapsed", 0.0)
+    def counters(self) -> dict[str, float]:
+        """The position of the run: epoch, step inside it, global step, best validation PSNR,
+        training seconds so far and the last step's loss."""
+        return {name: float(getattr(self, name)) for name in COUNTERS}
+
+    def set_counters(self, values: dict[str, float]) -> None:
+        for name in COUNTERS:
+            value = float(values[name])
+            setattr(self, name, int(value) if name in INTEGER_COUNTERS else value)
+
+
+COUNTERS = ("epoch", "step_in_epoch", "global_step", "best_psnr", "elapsed", "last_loss")
+INTEGER_COUNTERS = ("epoch", "step_in_epoch", "global_step")
 
 
 @lru_cache(maxsize=2)

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
+from sr.checkpoints import RunCheckpoints
 from sr.config import PRESETS
 from sr.training import NonFiniteLoss, PatchSet, Trainer
 from sr.weights import read_metadata
@@ -67,7 +68,7 @@ def test_two_steps_then_resume(tiny, tmp_path, script, patches, extra):
     out = tmp_path / "run"
     base = ["--patches", str(tiny / patches), "--out", str(out), "--val", str(tiny / "val")]
     assert script.main([*base, *COMMON, *extra, "--epochs", "1"]) == 0
-    for name in ("config.json", "checkpoint.npz", "best.weights.h5", "last.weights.h5"):
+    for name in ("config.json", "checkpoints/checkpoint", "best.weights.h5", "last.weights.h5"):
         assert (out / name).is_file(), name
     assert list((out / "logs").iterdir())  # TensorBoard events
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
@@ -114,16 +115,16 @@ def _trainer(tiny, **changes):
     return Trainer(config, PatchSet.load(str(tiny / "v.h5")))
 
 
-def test_mid_epoch_state_resumes_exactly(tiny):
+def test_mid_epoch_state_resumes_exactly(tiny, tmp_path):
     straight = _trainer(tiny)
     losses = [s.loss for s in straight.run_epoch()]
     assert len(losses) == 3  # 12 patches / batch 4
     first = _trainer(tiny)
     steps = first.run_epoch()
     next(steps)
-    state = first.state()
+    RunCheckpoints(tmp_path, first).save()
     second = _trainer(tiny, seed=0)
-    second.load_state(state)
+    RunCheckpoints(tmp_path, second).restore()
     assert (second.epoch, second.step_in_epoch) == (0, 1)
     assert [s.loss for s in second.run_epoch()] == losses[1:]
     for x, y in zip(straight.model.get_weights(), second.model.get_weights(), strict=True):

@@ -1,0 +1,333 @@
+"""A super-resolution training run as a library: its directory, its epoch loop, its stops.
+
+A run directory holds
+
+* ``config.json``: the :class:`~sr.config.TrainConfig` and what the run found (patch count,
+  parameters, replicas, the epochs behind ``--init`` weights);
+* ``checkpoints/``: TensorFlow checkpoints (:mod:`sr.checkpoints`) taken when the run starts, at
+  every epoch end, every ``checkpoint_minutes`` inside an epoch, and when a stop is requested;
+* ``best.weights.h5`` (best mean validation PSNR), ``last.weights.h5``, ``history.jsonl`` (one
+  line per epoch) and ``logs/`` (TensorBoard).
+
+:meth:`TrainingRun.train` is a generator of :class:`Progress` and :class:`EpochEnd` events, so the
+script decides what to print. Everything an epoch end writes comes before its checkpoint, and a
+resumed run drops history lines past its checkpoint, so a run killed at any moment resumes from
+its newest readable checkpoint and ends with the weights of a run never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from imaging import UserError, atomic_write, write_config
+
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
+
+from sr.checkpoints import RunCheckpoints
+from sr.config import TrainConfig, config_from_dict
+from sr.inference import evaluate, load_validation, make_predictor
+from sr.models import srcnn_border
+from sr.paths import image_files
+from sr.pipeline import OnTheFly, training_planes
+from sr.training import NonFiniteLoss, PatchSet, Step, Trainer
+from sr.weights import check_weights, metadata, save_weights
+
+RESUMABLE = ("epochs", "checkpoint_minutes")  # the fields --resume may change
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One training step was taken."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """An epoch ended: ``record`` is its ``history.jsonl`` line (epoch, loss, lr, val_psnr...)."""
+
+    record: dict
+
+
+class StopRequest:
+    """Ctrl-C and SIGTERM request a stop at the next step boundary; a second one aborts
+    (``KeyboardInterrupt``). A context manager that restores the previous handlers."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self) -> StopRequest:
+        self._old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        for s in self._old:
+            signal.signal(s, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc) -> None:
+        for s, handler in self._old.items():
+            signal.signal(s, handler)
+
+
+def make_strategy(name: str):
+    """``default``: one device. ``mirrored``: all GPUs, or all logical CPUs when there is none."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+    return tf.distribute.MirroredStrategy(devices)
+
+
+def make_source(config: TrainConfig) -> PatchSet | OnTheFly:
+    """The training data of ``config``: a patch file in memory, or on-the-fly crops."""
+    if not config.on_the_fly:
+        return PatchSet.load(config.patches, config.scales)
+    return OnTheFly(
+        training_planes(config.images, config.downscale),
+        config.model,
+        config.scales,
+        config.patch_size,
+        config.batch_size,
+        config.steps_per_epoch,
+        label_size=config.patch_size - 2 * srcnn_border(config.srcnn_variant),
+        residual=config.vdsr_sp_residual,
+        augment=config.augment,
+        seed=config.seed,
+    )
+
+
+def holds_run(out: Path) -> bool:
+    return any((out / name).exists() for name in ("checkpoints", "checkpoint.npz"))
+
+
+class TrainingRun:
+    """A run in ``out``: build it with :meth:`start` or :meth:`resume`, then drive :meth:`train`."""
+
+    def __init__(self, out: Path, config: TrainConfig, prior_epochs: int):
+        self.out, self.config, self.prior_epochs = out, config, prior_epochs
+        self.source = make_source(config)
+        self.strategy = make_strategy(config.strategy)
+        self.trainer = Trainer(config, self.source, self.strategy)
+        self.checkpoints = RunCheckpoints(out / "checkpoints", self.trainer)
+        self.stopped = False
+        self.last_checkpoint = ""
+
+    @classmethod
+    def start(cls, config: TrainConfig, out: str | Path) -> TrainingRun:
+        """A new run of ``config`` in ``out`` (which must not hold one), checkpointed at step 0."""
+        out = Path(out)
+        if holds_run(out):
+            raise UserError(f"{out} already holds a run; use --resume or another --out")
+        prior = 0  # epochs behind the --init weights, so shipped files count every stage
+        if config.init_weights:
+            prior = int(check_weights(config.init_weights, config.model).get("epochs_trained", 0))
+        run = cls(out, config, prior)
+        if config.init_weights:
+            try:
+                run.trainer.model.load_weights(config.init_weights)
+            except (ValueError, KeyError) as err:
+                raise UserError(f"--init {config.init_weights} does not fit: {err}") from None
+        out.mkdir(parents=True, exist_ok=True)
+        run._write_config()
+        run.last_checkpoint = run.checkpoints.save()
+        return run
+
+    @classmethod
+    def resume(
+        cls,
+        out: str | Path,
+        model: str,
+        requested: dict | None = None,
+        warn: Callable[[str], None] = lambda _: None,
+    ) -> TrainingRun:
+        """Continue the run in ``out`` from its newest readable checkpoint.
+
+        ``requested`` holds the config fields the user asked for: ``epochs`` and
+        ``checkpoint_minutes`` change the run; any other field must equal the run's own.
+        """
+        out = Path(out)
+        if (out / "checkpoint.npz").exists() and not (out / "checkpoints").exists():
+            raise UserError(
+                f"{out} holds an older checkpoint.npz, which this version cannot resume; "
+                f"continue it as a new stage: --init {out / 'last.weights.h5'} --out NEW_DIR"
+            )
+        try:
+            saved = json.loads((out / "config.json").read_text())
+            config = config_from_dict(saved)
+        except (OSError, ValueError) as err:
+            raise UserError(f"cannot resume: no readable {out / 'config.json'} ({err})") from None
+        if config.model != model:
+            raise UserError(f"{out} is a {config.model} run, not {model}")
+        requested = dict(requested or {})
+        conflicts = [
+            f"{name} {value!r} (the run has {getattr(config, name)!r})"
+            for name, value in requested.items()
+            if name not in RESUMABLE and value != getattr(config, name)
+        ]
+        if conflicts:
+            raise UserError(
+                f"--resume continues {out} as it was started; it cannot change "
+                f"{'; '.join(conflicts)}. Start a new stage instead: --init "
+                f"{out / 'last.weights.h5'} --out NEW_DIR"
+            )
+        config = config.replace(**{k: v for k, v in requested.items() if k in RESUMABLE})
+        run = cls(out, config, int(saved.get("init_epochs_trained", 0)))
+        run.last_checkpoint = run.checkpoints.restore(warn)
+        run._write_config()
+        run._keep_history(run.trainer.epoch)
+        return run
+
+    # -- the loop --------------------------------------------------------------------------
+    def describe(self) -> str:
+        t, source = self.trainer, self.source
+        crops = f"crops of {source.images} images, " if isinstance(source, OnTheFly) else ""
+        return (
+            f"{self.config.model}: {crops}{source.count} patches, {t.steps_per_epoch()} "
+            f"steps/epoch, {t.model.count_params()} parameters, "
+            f"epoch {t.epoch + 1}/{self.config.epochs}"
+        )
+
+    def train(
+        self, stop: StopRequest | None = None, signal_at: tuple[int, int] | None = None
+    ) -> Iterator[Progress | EpochEnd]:
+        """Train to ``config.epochs``, yielding after every step and at every epoch end.
+
+        When ``stop.requested`` turns true the run checkpoints at the next step boundary, sets
+        :attr:`stopped` and returns. ``signal_at = (signum, global_step)`` sends that signal to
+        this process right after that step (a test hook for stops at exact places).
+        """
+        validation = self._validation()
+        writer = tf.summary.create_file_writer(str(self.out / "logs"))
+        trainer, minutes = self.trainer, self.config.checkpoint_minutes
+        saved_at = time.monotonic()
+        while trainer.epoch < self.config.epochs:
+            epoch = trainer.epoch
+            try:
+                for step in trainer.run_epoch():
+                    if signal_at and trainer.global_step == signal_at[1]:
+                        os.kill(os.getpid(), signal_at[0])
+                    if trainer.global_step % 50 == 0:
+                        with writer.as_default():
+                            _scalar("loss", step.loss, trainer.global_step)
+                    yield Progress(step)
+                    if stop is not None and stop.requested:
+                        self.last_checkpoint = self.checkpoints.save()
+                        self.stopped = True
+                        return
+                    if time.monotonic() - saved_at >= 60 * minutes:
+                        self.last_checkpoint = self.checkpoints.save()
+                        saved_at = time.monotonic()
+            except NonFiniteLoss as err:
+                raise NonFiniteLoss(
+                    f"{err}; stopped, the last good checkpoint {self.last_checkpoint} is kept "
+                    f"(to go on, start a new stage from {self.out / 'last.weights.h5'} with "
+                    "--init and a lower --lr)"
+                ) from None
+            yield EpochEnd(self._end_epoch(epoch, validation, writer))
+            self.last_checkpoint = self.checkpoints.save()
+            saved_at = time.monotonic()
+
+    def _end_epoch(self, epoch: int, validation, writer) -> dict:
+        """Validation, best weights, the history line and the last weights of ``epoch``."""
+        trainer = self.trainer
+        record = {
+            "epoch": trainer.epoch,
+            "global_step": trainer.global_step,
+            "loss": trainer.last_loss,
+            "lr": trainer.learning_rates(epoch),
+        }
+        if validation:
+            predict, sets = validation
+            started = time.perf_counter()
+            psnrs = {s: evaluate(predict, images)["psnr"] for s, images in sets.items()}
+            trainer.elapsed += time.perf_counter() - started
+            record["val_psnr"] = {f"x{s}": round(v, 4) for s, v in psnrs.items()}
+            with writer.as_default():
+                for s, v in psnrs.items():
+                    _scalar(f"val_psnr_x{s}", v, trainer.epoch)
+            mean = float(np.mean(list(psnrs.values())))
+            if mean > trainer.best_psnr:
+                trainer.best_psnr = mean
+                meta = self._weights_meta(val_psnr=record["val_psnr"])
+                save_weights(trainer.model, self.out / "best.weights.h5", meta)
+        record["elapsed"] = round(trainer.elapsed, 1)
+        self._append_history(record)
+        save_weights(trainer.model, self.out / "last.weights.h5", self._weights_meta())
+        return record
+
+    def summary(self) -> str:
+        best = self.trainer.best_psnr
+        text = f"best validation PSNR {best:.2f} dB" if np.isfinite(best) else "no validation"
+        return (
+            f"{self.config.model}: done, {self.trainer.epoch} epochs, {text}, weights in {self.out}"
+        )
+
+    # -- files -----------------------------------------------------------------------------
+    def _validation(self):
+        if not self.config.validation:
+            return None
+        paths = [str(p) for folder in self.config.validation for p in image_files(folder)]
+        sets = load_validation(paths, self.config.validation_scales)
+        # one traced predictor over the live model, reused by every epoch's validation
+        c = self.config
+        return make_predictor(self.trainer.model, c.model, c.srcnn_variant), sets
+
+    def _write_config(self) -> None:
+        write_config(
+            self.out / "config.json",
+            self.config,
+            patch_count=self.source.count,
+            parameters=self.trainer.model.count_params(),
+            replicas=self.strategy.num_replicas_in_sync,
+            init_epochs_trained=self.prior_epochs,
+        )
+
+    def _weights_meta(self, **extra) -> dict:
+        """Metadata of a weights file: the architecture, and epochs over all stages and this run."""
+        c, epochs = self.config, self.trainer.epoch
+        return metadata(
+            c.model,
+            c.scales,
+            srcnn_variant=c.srcnn_variant,
+            vdsr_sp_residual=c.vdsr_sp_residual,
+            depth=c.depth,
+            epochs_trained=self.prior_epochs + epochs,
+            run_epochs=epochs,
+            **extra,
+        )
+
+    def _history(self) -> list[str]:
+        path = self.out / "history.jsonl"
+        return path.read_text().splitlines() if path.exists() else []
+
+    def _append_history(self, record: dict) -> None:
+        self._rewrite_history([*self._history(), json.dumps(record)])
+
+    def _keep_history(self, epochs: int) -> None:
+        """Drop lines of epochs past ``epochs`` (written before a kill, redone on resume)."""
+        lines = self._history()
+        kept = [line for line in lines if json.loads(line)["epoch"] <= epochs]
+        if kept != lines:
+            self._rewrite_history(kept)
+
+    def _rewrite_history(self, lines: list[str]) -> None:
+        with atomic_write(self.out / "history.jsonl", "w") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+
+
+def _scalar(tag: str, value: float, step: int) -> None:
+    """A TensorBoard scalar written with TF core ops (no tensorboard package needed)."""
+    meta = summary_pb2.SummaryMetadata()
+    meta.plugin_data.plugin_name = "scalars"
+    tf.summary.write(tag, tf.constant(value, tf.float32), step, metadata=meta.SerializeToString())
