@@ -3,6 +3,7 @@
     python bench/bench_sr.py train [--models srcnn vdsr vdsr_sp] [--steps 20] [--precisions float32]
     python bench/bench_sr.py upscale [--model vdsr] [--size 512] [--precision mixed_bfloat16]
     python bench/bench_sr.py memory [--model vdsr] [--width 4000 --height 3000] [--scale 2]
+    python bench/bench_sr.py folder [--model srcnn] [--scale 3] [--images 5]
 
 ``train`` reports the trainer's patches/s (batch assembly in NumPy, distribution, the step,
 the NaN check) as a ratio to the bare model's train step (forward, backward, optimizer update
@@ -11,6 +12,9 @@ on a constant batch in one ``tf.function``) measured in the same process, for ea
 ``sr.tiling.upscale_rgb`` in megapixels (output) per second.
 ``memory`` runs ``scripts/sr_upscale.py`` on a generated photo in a subprocess and reports
 its peak resident memory (random weights of the same architecture when none are shipped).
+``folder`` times ``scripts/sr_upscale.py`` on the first ``--images`` Set5 images as one folder
+job against the one-image command called once per image (each a fresh process, as a shell loop
+would), and reports both in images/s and their ratio.
 """
 
 from __future__ import annotations
@@ -160,6 +164,27 @@ def bench_memory(args) -> None:
     )
 
 
+def bench_folder(args) -> None:
+    from sr.paths import datasets_dir, image_files
+
+    images = [str(p) for p in image_files(datasets_dir() / "Set5")][: args.images]
+    script = [sys.executable, str(REPO / "scripts/sr_upscale.py")]
+    flags = ["--scale", str(args.scale), "--model", args.model]
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        for i, src in enumerate(images):
+            subprocess.run([*script, src, f"{tmp}/loop{i}.png", *flags], check=True)
+        loop = len(images) / (time.perf_counter() - start)
+        start = time.perf_counter()
+        subprocess.run([*script, *images, f"{tmp}/folder", *flags], check=True)
+        folder = len(images) / (time.perf_counter() - start)
+    print(
+        f"folder {args.model} x{args.scale}, {len(images)} Set5 images: folder job "
+        f"{folder:.3f} images/s, one-image command in a loop {loop:.3f} images/s, "
+        f"ratio {folder / loop:.2f}"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -184,8 +209,14 @@ def main() -> None:
     m.add_argument("--width", type=int, default=4000)
     m.add_argument("--height", type=int, default=3000)
     m.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"])
+    f = sub.add_parser("folder")
+    f.add_argument("--model", default="srcnn", choices=["bicubic", "srcnn", "vdsr", "vdsr_sp"])
+    f.add_argument("--scale", type=int, default=3)
+    f.add_argument("--images", type=int, default=5)
     args = p.parse_args()
-    {"train": bench_train, "upscale": bench_upscale, "memory": bench_memory}[args.what](args)
+    benches = {"train": bench_train, "upscale": bench_upscale, "memory": bench_memory}
+    benches["folder"] = bench_folder
+    benches[args.what](args)
 
 
 if __name__ == "__main__":
