@@ -141,6 +141,9 @@ def test_nan_loss_stops_with_one_line_and_no_checkpoint(tiny, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and err[-1].startswith("vdsr.py: error: loss became")
     assert not (out / "checkpoint.npz").exists()
+    # the last good checkpoint (the run's start) is kept and named; nothing of the broken state
+    assert f"last good checkpoint {out / 'checkpoints' / 'ckpt-0'} is kept" in err[-1]
+    assert [p.name for p in (out / "checkpoints").glob("*.index")] == ["ckpt-0.index"]
 
 
 def test_bad_flags_and_wrong_patch_file(tiny, tmp_path, capsys):
