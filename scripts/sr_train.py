@@ -78,6 +78,8 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
     add("--val", nargs="+", metavar="DIR", help="validation folders, every epoch (Set5)")
     add("--no-val", action="store_true", help="skip validation")
     add("--init", metavar="WEIGHTS", help="start from a .weights.h5 of the same model")
+    add("--ema", type=float, metavar="DECAY", help="also keep, validate and save a moving "
+        "average of the weights, e.g. 0.999 (best_ema.weights.h5; default: off)")  # fmt: skip
     return p
 
 

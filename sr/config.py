@@ -33,8 +33,9 @@ class TrainConfig:
     gradient component is clipped to ``[-theta/lr, theta/lr]`` for the current ``lr``.
     ``downscale`` adds shrunk copies of the ``images`` of an on-the-fly run (empty: none).
     ``srcnn_init`` is ``gaussian`` (the paper's) or ``he`` (see :func:`sr.models.srcnn`).
-    ``checkpoint_minutes`` is how often a checkpoint is taken inside an epoch (the only field,
-    with ``epochs``, that ``--resume`` may change).
+    ``ema`` is the decay of an exponential moving average of the weights, validated and saved
+    beside them (0: none, the papers' recipe). ``checkpoint_minutes`` is how often a checkpoint
+    is taken inside an epoch (the only field, with ``epochs``, that ``--resume`` may change).
     """
 
     model: str
@@ -68,6 +69,7 @@ class TrainConfig:
     validation: tuple[str, ...] = ()
     validation_scales: tuple[int, ...] = ()
     init_weights: str = ""
+    ema: float = 0.0
     checkpoint_minutes: float = CHECKPOINT_MINUTES
 
     def replace(self, **changes) -> TrainConfig:
@@ -153,6 +155,8 @@ def fields_from_flags(model: str, flags: dict) -> dict:
             raise ValueError(f"--{flag.replace('_', '-')} must be positive")
     if "epochs" in given and given["epochs"] < 1:
         raise ValueError("--epochs must be positive")
+    if "ema" in given and not 0 <= given["ema"] < 1:
+        raise ValueError("--ema must be a decay in [0, 1), e.g. 0.999")
     if "checkpoint_minutes" in given and not given["checkpoint_minutes"] > 0:
         raise ValueError("--checkpoint-minutes must be positive")
     if "variant" in given:
@@ -198,5 +202,5 @@ _FIELD = {
 _SAME = {
     "on_the_fly", "patch_size", "optimizer", "depth", "momentum", "weight_decay", "lr_decay",
     "epochs", "batch_size", "steps_per_epoch", "loss", "huber_delta", "augment", "seed",
-    "precision", "strategy", "checkpoint_minutes",
+    "precision", "strategy", "checkpoint_minutes", "ema",
 }  # fmt: skip

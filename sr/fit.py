@@ -7,7 +7,8 @@ A run directory holds
 * ``checkpoints/``: TensorFlow checkpoints (:mod:`sr.checkpoints`) taken when the run starts, at
   every epoch end, every ``checkpoint_minutes`` inside an epoch, and when a stop is requested;
 * ``best.weights.h5`` (best mean validation PSNR), ``last.weights.h5``, ``history.jsonl`` (one
-  line per epoch) and ``logs/`` (TensorBoard).
+  line per epoch) and ``logs/`` (TensorBoard); with ``--ema``, ``best_ema.weights.h5`` and
+  ``last_ema.weights.h5`` for the moving average of the weights.
 
 :meth:`TrainingRun.train` is a generator of :class:`Progress` and :class:`EpochEnd` events, so the
 script decides what to print. Everything an epoch end writes comes before its checkpoint, and a
@@ -239,7 +240,8 @@ class TrainingRun:
             saved_at = time.monotonic()
 
     def _end_epoch(self, epoch: int, validation, writer) -> dict:
-        """Validation, best weights, the history line and the last weights of ``epoch``."""
+        """Validation, best weights, the history line and the last weights of ``epoch`` (and of
+        the weights' moving average with ``--ema``: ``best_ema`` / ``last_ema.weights.h5``)."""
         trainer = self.trainer
         record = {
             "epoch": trainer.epoch,
@@ -247,28 +249,44 @@ class TrainingRun:
             "loss": trainer.last_loss,
             "lr": trainer.learning_rates(epoch),
         }
-        if validation:
-            predict, sets = validation
-            started = time.perf_counter()
-            psnrs = {s: evaluate(predict, images)["psnr"] for s, images in sets.items()}
-            trainer.elapsed += time.perf_counter() - started
-            record["val_psnr"] = {f"x{s}": round(v, 4) for s, v in psnrs.items()}
-            with writer.as_default():
-                for s, v in psnrs.items():
-                    _scalar(f"val_psnr_x{s}", v, trainer.epoch)
-            mean = float(np.mean(list(psnrs.values())))
-            if mean > trainer.best_psnr:
-                trainer.best_psnr = mean
-                meta = self._weights_meta(val_psnr=record["val_psnr"])
-                save_weights(trainer.model, self.out / "best.weights.h5", meta)
+        record.update(self._validate(validation, writer, "", trainer.model))
+        if trainer.ema:  # the same for the moving average, in the model's place meanwhile
+            trainer.load_ema()
+            try:
+                record.update(self._validate(validation, writer, "_ema", trainer.model))
+                save_weights(
+                    trainer.model, self.out / "last_ema.weights.h5", self._weights_meta(ema=True)
+                )
+            finally:
+                trainer.restore()
         record["elapsed"] = round(trainer.elapsed, 1)
         self._append_history(record)
         save_weights(trainer.model, self.out / "last.weights.h5", self._weights_meta())
         return record
 
+    def _validate(self, validation, writer, kind: str, model) -> dict:
+        """PSNR per scale of the model's current weights; ``best{kind}.weights.h5`` if better."""
+        if not validation:
+            return {}
+        trainer, (predict, sets) = self.trainer, validation
+        started = time.perf_counter()
+        psnrs = {s: evaluate(predict, images)["psnr"] for s, images in sets.items()}
+        trainer.elapsed += time.perf_counter() - started
+        with writer.as_default():
+            for s, v in psnrs.items():
+                _scalar(f"val_psnr{kind}_x{s}", v, trainer.epoch)
+        rounded = {f"x{s}": round(v, 4) for s, v in psnrs.items()}
+        mean = float(np.mean(list(psnrs.values())))
+        if mean > getattr(trainer, f"best_psnr{kind}"):
+            setattr(trainer, f"best_psnr{kind}", mean)
+            meta = self._weights_meta(val_psnr=rounded, ema=bool(kind))
+            save_weights(model, self.out / f"best{kind}.weights.h5", meta)
+        return {f"val_psnr{kind}": rounded}
+
     def summary(self) -> str:
-        best = self.trainer.best_psnr
+        best, ema = self.trainer.best_psnr, self.trainer.best_psnr_ema
         text = f"best validation PSNR {best:.2f} dB" if np.isfinite(best) else "no validation"
+        text += f" ({ema:.2f} dB with --ema)" if np.isfinite(ema) else ""
         return (
             f"{self.config.model}: done, {self.trainer.epoch} epochs, {text}, weights in {self.out}"
         )

@@ -104,11 +104,17 @@ class Trainer:
             self.groups = self._make_groups()
             for optimizer, variables in self.groups:
                 optimizer.build(variables)
+            # the exponential moving average of the weights (--ema), starting at the weights
+            self.ema = {
+                v.path: tf.Variable(v, trainable=False, name=v.path.replace("/", "_") + "_ema")
+                for v in self.model.trainable_variables
+            } if config.ema else {}  # fmt: skip
         self.loss_fn = get_loss(config.loss, config.huber_delta)
         self.epoch = 0
         self.step_in_epoch = 0
         self.global_step = 0
         self.best_psnr = -np.inf
+        self.best_psnr_ema = -np.inf  # the same for the moving average of the weights (--ema)
         self.elapsed = 0.0  # seconds of training (steps and validation) over all sessions
         self.last_loss = float("nan")  # the loss of the last step taken
         self._train_step = tf.function(self._distributed_step)
@@ -215,7 +221,27 @@ class Trainer:
             start += len(group)
             group_grads = self._regularise(optimizer, group, group_grads)
             optimizer.apply_gradients(zip(group_grads, group, strict=True))
+        self._update_ema()
         return loss
+
+    def _update_ema(self) -> None:
+        """``ema = decay * ema + (1 - decay) * w`` for each trainable weight ``w``, after a step."""
+        decay = self.config.ema
+        for v in self.model.trainable_variables:
+            if v.path in self.ema:
+                average = self.ema[v.path]
+                average.assign(decay * average + (1.0 - decay) * tf.cast(v, average.dtype))
+
+    def load_ema(self) -> None:
+        """Set the model's weights to their moving averages (see :meth:`restore`)."""
+        self._raw = [v.numpy() for v in self.model.trainable_variables]
+        for v in self.model.trainable_variables:
+            v.assign(self.ema[v.path])
+
+    def restore(self) -> None:
+        """Put back the trained weights that :meth:`load_ema` replaced."""
+        for v, w in zip(self.model.trainable_variables, self._raw, strict=True):
+            v.assign(w)
 
     def _regularise(self, optimizer, variables, grads):
         """Coupled weight decay on kernels (Caffe's) and VDSR's adjustable gradient clipping."""
@@ -280,6 +306,8 @@ class Trainer:
         ``conv1.kernel``) and one entry per optimizer group (``optimizer``, and SRCNN's
         ``optimizer_conv3``) keyed by the slot's path without the optimizer's own prefix."""
         out = {"model": {v.path.replace("/", "."): v for v in self.model.variables}}
+        if self.ema:
+            out["ema"] = {path.replace("/", "."): v for path, v in self.ema.items()}
         for g, (optimizer, _) in enumerate(self.groups):
             key = "optimizer" if g == 0 else "optimizer_conv3"
             out[key] = {v.path.split("/", 1)[-1]: v for v in optimizer.variables}
@@ -296,7 +324,9 @@ class Trainer:
             setattr(self, name, int(value) if name in INTEGER_COUNTERS else value)
 
 
-COUNTERS = ("epoch", "step_in_epoch", "global_step", "best_psnr", "elapsed", "last_loss")
+COUNTERS = (
+    "epoch", "step_in_epoch", "global_step", "best_psnr", "best_psnr_ema", "elapsed", "last_loss"
+)  # fmt: skip
 INTEGER_COUNTERS = ("epoch", "step_in_epoch", "global_step")
 
 

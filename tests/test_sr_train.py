@@ -241,3 +241,46 @@ def test_on_the_fly_downscale_flag(tiny, tmp_path, capsys):
         srcnn.main(["--patches", str(tiny / "s.h5"), "--out", str(tmp_path / "no"), *shrink])
     assert "--downscale needs --on-the-fly" in capsys.readouterr().err
     assert not (tmp_path / "no").exists()
+
+
+def test_ema_is_the_moving_average_of_the_weights_after_each_step(tiny):
+    decay = 0.75
+    trainer = _trainer(tiny, ema=decay)
+    weights = {v.path: v for v in trainer.model.trainable_variables}
+    average = {n: v.numpy().astype(np.float64) for n, v in weights.items()}
+    for _ in trainer.run_epoch():  # the recurrence, written out step by step in float64
+        for n, v in weights.items():
+            average[n] = decay * average[n] + (1 - decay) * v.numpy()
+    for n, v in weights.items():
+        np.testing.assert_allclose(trainer.ema[n].numpy(), average[n], rtol=1e-5, atol=1e-7)
+        assert not np.allclose(trainer.ema[n].numpy(), v.numpy())  # the average lags behind
+    raw = [w.copy() for w in trainer.model.get_weights()]
+    trainer.load_ema()
+    for n, v in weights.items():
+        np.testing.assert_array_equal(v.numpy(), trainer.ema[n].numpy())
+    trainer.restore()
+    for x, y in zip(raw, trainer.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_ema_run_validates_and_saves_the_average_and_resumes_it(tiny, tmp_path):
+    args = ["--patches", str(tiny / "s.h5"), "--val", str(tiny / "val"), *COMMON, "--ema", "0.5"]
+    args += ["--lr", "1e-2", "--lr-last", "1e-3"]
+    assert srcnn.main([*args, "--out", str(tmp_path / "a"), "--epochs", "2"]) == 0
+    lines = (tmp_path / "a/history.jsonl").read_text().splitlines()
+    first = json.loads(lines[0])
+    assert set(first["val_psnr_ema"]) == {"x3"} and first["val_psnr_ema"] != first["val_psnr"]
+    for name in ("best_ema", "last_ema", "best", "last"):
+        assert (tmp_path / "a" / f"{name}.weights.h5").is_file(), name
+    assert read_metadata(tmp_path / "a/last_ema.weights.h5")["ema"] is True
+    assert srcnn.main([*args, "--out", str(tmp_path / "b"), "--epochs", "1"]) == 0
+    assert srcnn.main(["--out", str(tmp_path / "b"), "--resume", "--epochs", "2"]) == 0
+    for name in ("last_ema", "last"):
+        for x, y in zip(
+            _weights(tmp_path / "a" / f"{name}.weights.h5"),
+            _weights(tmp_path / "b" / f"{name}.weights.h5"),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(x, y)
+    with pytest.raises(SystemExit):
+        srcnn.main([*args, "--out", str(tmp_path / "c"), "--ema", "1.5"])
