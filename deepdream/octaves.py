@@ -74,10 +74,15 @@ def resize_channels(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def quantize(image: np.ndarray, mode: str = "round") -> np.ndarray:
-    """Float RGB (nominally [0, 1]) to uint8: clip to [0, 255] after scaling by 255, then
-    ``"round"`` (half to even; ours) or ``"truncate"`` towards zero (the Keras example's
-    ``astype("uint8")``)."""
+    """Float RGB (nominally [0, 1]) to uint8, clipped to [0, 255].
+
+    ``"round"`` (ours): ``round(255 x)``, half to even. ``"truncate"``: the Keras example's
+    conversion of its [-1, 1] image, ``trunc(((2x - 1) / 2 + 0.5) * 255)`` in float32 steps: a
+    pixel exactly on an 8-bit level can come back a hair below it (e.g. 1.9999999) and drop one
+    level, as it does in the example.
+    """
     if mode == "round":
         return imaging.to_uint8(image)
-    scaled = np.clip(np.asarray(image, np.float32) * np.float32(255.0), 0.0, 255.0)
-    return scaled.astype(np.uint8)
+    centred = np.asarray(image, np.float32) * np.float32(2.0) - np.float32(1.0)
+    levels = (centred / np.float32(2.0) + np.float32(0.5)) * np.float32(255.0)
+    return np.clip(levels, 0.0, 255.0).astype(np.uint8)

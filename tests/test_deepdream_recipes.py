@@ -1,0 +1,346 @@
+"""DeepDream recipes held to independent transcriptions of the references.
+
+``keras_example`` below is written from the published description of keras-io
+``examples/generative/deep_dream.py`` (F. Chollet) and ``tutorial_*`` from the TensorFlow
+tutorial ``site/en/tutorials/generative/deepdream.ipynb`` (tiled version): each works in the
+references' own terms (images in [-1, 1], ``tf.image.resize``, ``tf.roll``, a batch axis) and
+calls nothing of ours but the network. Our side runs ``deepdream.dream`` with the named recipe on
+the same tiny network, whose layers carry the references' layer names; images must agree to
+float32 rounding after several octaves and steps.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from deepdream import (
+    RECIPES,
+    DreamNetwork,
+    DreamObjective,
+    LayerTerm,
+    TiledGradient,
+    ascent_step,
+    border_activation,
+    dream,
+    octave_shapes,
+    quantize,
+)
+from deepdream.dream import random_shift
+
+dream_module = importlib.import_module("deepdream.dream")  # the name `dream` is the function
+
+KERAS_LAYERS = {"mixed4": 1.0, "mixed5": 1.5, "mixed6": 2.0, "mixed7": 2.5}
+TUTORIAL_LAYERS = ("mixed3", "mixed5")
+
+
+def tiny_trunk(names: tuple[str, ...], seed: int) -> keras.Model:
+    """A smooth (tanh) conv net on [-1, 1] input: a stride-1 layer, then stride-2 layers, so
+    the deepest maps are a few pixels wide and the 2 px border crop matters."""
+    keras.utils.set_random_seed(seed)
+    x = inputs = keras.Input((None, None, 3))
+    outputs = []
+    for index, name in enumerate(names):
+        stride = 1 if index == 0 else 2
+        x = keras.layers.Conv2D(6, 3, strides=stride, padding="same", activation="tanh", name=name)(
+            x
+        )
+        outputs.append(x)
+    return keras.Model(inputs, outputs)
+
+
+def as_network(trunk: keras.Model, names: tuple[str, ...]) -> DreamNetwork:
+    """Our view of ``trunk``: RGB in [0, 1], mapped to [-1, 1] as InceptionV3 is."""
+    rgb = keras.Input((None, None, 3))
+    features = keras.Model(rgb, trunk(rgb * 2.0 - 1.0))
+    return DreamNetwork(features, names, (6,) * len(names), 8, "tiny")
+
+
+def photo_u8(height: int, width: int, seed: int = 3) -> np.ndarray:
+    """A smooth uint8 photo with saturated (0 and 255) regions, so clipping matters."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(height, width)
+    rgb = np.stack([1.6 * x - 0.3, 1.4 * y - 0.2, 0.5 + 0.6 * np.sin(7 * x + 5 * y)], -1)
+    rgb += 0.05 * rng.standard_normal(rgb.shape)
+    return (np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ the Keras example
+
+
+def keras_example(photo, trunk, *, iterations, max_loss, num_octave=3, octave_scale=1.4):
+    """The keras-io example, transcribed: returns (final [-1, 1] image, steps run per octave,
+    losses). Inception preprocessing x / 127.5 - 1; octave sizes int(side / 1.4**i) from the
+    full size down; per octave: bilinear tf.image.resize of the current image, gradient ascent
+    (loss = sum_l coeff_l * sum(a_l[:, 2:-2, 2:-2, :]**2) / size(a_l); step 0.01 * g /
+    max(mean|g|, 1e-6); the octave ends after the step whose loss exceeded max_loss), then the
+    lost detail resize(original, s) - resize(resize(original, s_prev), s) is added."""
+    original = tf.constant(photo[None].astype(np.float32)) / 127.5 - 1.0
+    height, width = photo.shape[:2]
+    sizes = [(height, width)]
+    sizes += [
+        (int(height / octave_scale**i), int(width / octave_scale**i)) for i in range(1, num_octave)
+    ]
+    sizes.reverse()
+    shrunk = tf.image.resize(original, sizes[0])
+    img = original
+    steps_run, losses = [], []
+    for size in sizes:
+        img = tf.image.resize(img, size)
+        count = 0
+        for _ in range(iterations):
+            with tf.GradientTape() as tape:
+                tape.watch(img)
+                acts = dict(zip(KERAS_LAYERS, trunk(img), strict=True))
+                loss = tf.zeros(())
+                for name, coeff in KERAS_LAYERS.items():
+                    act = acts[name]
+                    count_all = tf.cast(tf.reduce_prod(tf.shape(act)), tf.float32)
+                    loss += coeff * tf.reduce_sum(tf.square(act[:, 2:-2, 2:-2, :])) / count_all
+            grads = tape.gradient(loss, img)
+            grads /= tf.maximum(tf.reduce_mean(tf.abs(grads)), 1e-6)
+            img += 0.01 * grads
+            count += 1
+            losses.append(float(loss))
+            if loss > max_loss:
+                break
+        steps_run.append(count)
+        img += tf.image.resize(original, size) - tf.image.resize(shrunk, size)
+        shrunk = tf.image.resize(original, size)
+    return img[0].numpy(), steps_run, losses
+
+
+def keras_deprocess(img: np.ndarray) -> np.ndarray:
+    """The example's uint8 conversion: (x / 2 + 0.5) * 255, clipped, truncated by astype."""
+    return np.clip((img / 2.0 + 0.5) * 255.0, 0, 255).astype("uint8")
+
+
+@pytest.fixture(scope="module")
+def keras_case():
+    names = tuple(KERAS_LAYERS)
+    trunk = tiny_trunk(names, seed=11)
+    photo = photo_u8(40, 48)
+    # a threshold inside the loss range, so that some octaves stop early and others do not
+    _, _, losses = keras_example(photo, trunk, iterations=5, max_loss=np.inf)
+    max_loss = float(np.quantile(losses, 0.6))
+    reference, steps_run, ref_losses = keras_example(photo, trunk, iterations=5, max_loss=max_loss)
+    return trunk, as_network(trunk, names), photo, max_loss, reference, steps_run, ref_losses
+
+
+def keras_config(max_loss: float, **changes):
+    terms = tuple(LayerTerm(name, weight) for name, weight in KERAS_LAYERS.items())
+    settings = {"terms": terms, "steps": 5, "max_loss": max_loss, "seed": 0} | changes
+    return RECIPES["keras"].replace(**settings)
+
+
+def run_ours(network, photo, config):
+    objective = DreamObjective(
+        config.terms,
+        network.layers,
+        network.channels,
+        kind=config.objective,
+        border=config.loss_border,
+    )
+    return list(dream(photo.astype(np.float32) / 255.0, network, objective, config))
+
+
+def test_keras_recipe_matches_the_keras_example(keras_case):
+    _, network, photo, max_loss, reference, steps_run, ref_losses = keras_case
+    assert 0 < min(steps_run) < 5 and max(steps_run) == 5  # the early stop is exercised
+    steps = run_ours(network, photo, keras_config(max_loss))
+    assert [sum(s.octave == k for s in steps) for k in range(3)] == steps_run
+    np.testing.assert_allclose([s.loss for s in steps], ref_losses, rtol=1e-5)
+    assert steps[-1].done and not any(s.done for s in steps[:-1])
+    ours = steps[-1].image
+    expected = reference / 2.0 + 0.5
+    assert expected.min() < 0 or expected.max() > 1  # no clipping was needed to agree
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=2e-5)
+    # uint8 by the example's truncation, round trip through [-1, 1] included: pixels left
+    # exactly on an 8-bit level (no gradient reaches input row 0 through the cropped maps) come
+    # back a hair below it, e.g. 1.9999999, and drop one level in both
+    ref_levels = (reference / 2.0 + 0.5) * 255.0
+    on_level = np.abs(ref_levels - np.round(ref_levels)) < 1e-4
+    assert np.mean(on_level & (keras_deprocess(reference) < np.round(ref_levels))) > 0.005
+    mismatch = quantize(ours, "truncate") != keras_deprocess(reference)
+    assert np.mean(mismatch) < 1e-3
+
+
+def test_quantize_known_values():
+    x = np.array([0.0, 2 / 255, 0.5, 0.999, 1.0, -0.1, 1.2], np.float32)
+    np.testing.assert_array_equal(quantize(x, "round"), [0, 2, 128, 255, 255, 0, 255])
+    # the Keras example's float32 round trip: (2 x - 1) / 2 + 0.5 turns 2/255 into 1.9999999
+    np.testing.assert_array_equal(quantize(x, "truncate"), [0, 1, 127, 254, 255, 0, 255])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"loss_border": 0},
+        {"max_loss": None},
+        {"resize": "bicubic"},
+        {"detail": "before"},
+        {"clip": True},
+        {"normalize": "std"},
+    ],
+)
+def test_each_keras_setting_matters(keras_case, change):
+    """The parity above is not slack: undoing any one of the Keras settings breaks it."""
+    _, network, photo, max_loss, reference, _, _ = keras_case
+    ours = run_ours(network, photo, keras_config(**({"max_loss": max_loss} | change)))[-1].image
+    assert np.abs(ours - (reference / 2.0 + 0.5)).max() > 1e-3
+
+
+def test_keras_gradient_floor_in_our_units():
+    """Keras: x' = x + 0.01 g / max(mean|g|, 1e-6) in [-1, 1]; ours in [0, 1] (x = (x' + 1)/2,
+    gradient twice as large) must take the same step when the floor is active."""
+    rng = np.random.default_rng(0)
+    img01 = rng.random((6, 7, 3), dtype=np.float32)
+    g_pm1 = (rng.standard_normal((6, 7, 3)) * 3e-7).astype(np.float32)  # mean |g| < 1e-6
+
+    def gradient(image, shift):
+        return 2.0 * g_pm1, 0.0  # d/d(x01) = 2 d/d(x_pm1)
+
+    cfg = RECIPES["keras"]
+    ours, _ = ascent_step(
+        img01, gradient, cfg.step_size, normalize=cfg.normalize, epsilon=cfg.grad_epsilon,
+        clip=cfg.clip,
+    )  # fmt: skip
+    x_pm1 = img01 * 2 - 1
+    expected = x_pm1 + 0.01 * g_pm1 / max(np.mean(np.abs(g_pm1)), 1e-6)
+    np.testing.assert_allclose(ours, (expected + 1) / 2, atol=1e-7)
+
+
+def test_keras_border_loss_known_value():
+    """sum(a[:, 2:-2, 2:-2]**2) / size(a): on a 5x6 map only the centre 1x2 positions count."""
+    a = np.arange(60, dtype=np.float32).reshape(1, 5, 6, 2) / 10
+    expected = np.sum(a[:, 2:3, 2:4] ** 2) / a.size
+    assert float(border_activation(tf.constant(a), border=2)) == pytest.approx(expected)
+    assert float(border_activation(tf.constant(a[:, :4]), border=2)) == 0.0  # empty crop
+    assert float(border_activation(tf.constant(a), kind="mean")) == pytest.approx(a.mean())
+
+
+# ------------------------------------------------------------------ the TensorFlow tutorial
+
+
+def tutorial_calc_loss(img, trunk):
+    """Sum over the layers of the mean activation, for one (h, w, 3) image."""
+    return tf.reduce_sum([tf.reduce_mean(act) for act in trunk(img[None])])
+
+
+def tutorial_tiled_gradients(img, trunk, shift, tile):
+    """The tutorial's TiledGradients with a given roll: roll the image, tiles start at
+    multiples of ``tile`` (the last start of each axis skipped unless it is the only one),
+    the tiles' gradients summed, rolled back, divided by std + 1e-8."""
+    rolled = tf.roll(img, shift=shift, axis=[0, 1])
+    grads = tf.zeros_like(rolled)
+    height, width = img.shape[:2]
+    xs = list(range(0, width, tile))[:-1] or [0]
+    ys = list(range(0, height, tile))[:-1] or [0]
+    for x in xs:
+        for y in ys:
+            with tf.GradientTape() as tape:
+                tape.watch(rolled)
+                loss = tutorial_calc_loss(rolled[y : y + tile, x : x + tile], trunk)
+            grads += tape.gradient(loss, rolled)
+    grads = tf.roll(grads, shift=[-shift[0], -shift[1]], axis=[0, 1])
+    return grads / (tf.math.reduce_std(grads) + 1e-8)
+
+
+def tutorial_octaves(photo, trunk, shifts, tile, steps, octave_scale=1.3):
+    """run_deep_dream_with_octaves: octaves -2 ... 2, size int(float32(base) * 1.3**n), the
+    previous image resized (bilinear), steps of img + 0.01 g clipped to [-1, 1]; at the end
+    resized back to the base size."""
+    base = photo.shape[:2]
+    img = tf.constant(photo.astype(np.float32)) / 127.5 - 1.0
+    for octave in range(-2, 3):
+        size = tf.cast(tf.constant(base, tf.float32) * (octave_scale**octave), tf.int32)
+        img = tf.image.resize(img, size)
+        for _ in range(steps):
+            grads = tutorial_tiled_gradients(img, trunk, next(shifts), tile)
+            img = tf.clip_by_value(img + grads * 0.01, -1, 1)
+    return tf.image.resize(img, base).numpy()
+
+
+@pytest.fixture(scope="module")
+def tutorial_net():
+    trunk = tiny_trunk(TUTORIAL_LAYERS, seed=5)
+    return trunk, as_network(trunk, TUTORIAL_LAYERS)
+
+
+def tutorial_objective(network):
+    cfg = RECIPES["tutorial"]
+    return DreamObjective(
+        cfg.terms, network.layers, network.channels, kind=cfg.objective, border=cfg.loss_border
+    )
+
+
+def test_tutorial_one_tiled_step_matches(tutorial_net):
+    """One step of the tiled scheme on an image of several tiles with a partial last tile
+    (whose pixels get no gradient), rolled by a given shift."""
+    trunk, network = tutorial_net
+    photo = photo_u8(40, 53)
+    shift = (5, -7)
+    expected = tutorial_tiled_gradients(
+        tf.constant(photo.astype(np.float32)) / 127.5 - 1.0, trunk, shift, tile=16
+    ).numpy()
+    assert np.mean(expected == 0) > 0.05  # the skipped last tiles
+    cfg = RECIPES["tutorial"]
+    gradient = TiledGradient(network.features, tutorial_objective(network), 16, 0, "tutorial")
+    img01 = photo.astype(np.float32) / 255.0
+    ours, _ = ascent_step(
+        img01, gradient, cfg.step_size, shift, normalize=cfg.normalize,
+        epsilon=cfg.grad_epsilon, clip=cfg.clip,
+    )  # fmt: skip
+    reference = np.clip(img01 * 2 - 1 + 0.01 * expected, -1, 1)
+    np.testing.assert_allclose(ours, (reference + 1) / 2, rtol=0, atol=1e-6)
+
+
+def test_tutorial_recipe_matches_the_tutorial(tutorial_net, monkeypatch):
+    """Five octaves of 1.3 up to 1.69x the input and back, three steps each, the same rolls."""
+    trunk, network = tutorial_net
+    photo = photo_u8(40, 52)
+    tile, steps = 16, 3
+    rng = np.random.default_rng(4)
+    rolls = [tuple(int(v) for v in rng.integers(-tile, tile, 2)) for _ in range(5 * steps)]
+    reference = tutorial_octaves(photo, trunk, iter(rolls), tile, steps)
+
+    replay = iter(rolls)
+    monkeypatch.setattr(dream_module, "random_shift", lambda *args: next(replay))
+    cfg = RECIPES["tutorial"].replace(steps=steps, tile_size=tile, jitter=tile, seed=0)
+    result = list(
+        dream(photo.astype(np.float32) / 255.0, network, tutorial_objective(network), cfg)
+    )
+    sizes = [s.image.shape[:2] for s in result if s.step == 0]
+    assert sizes == [(23, 30), (30, 40), (40, 52), (52, 67), (67, 87)]
+    assert result[-1].done and result[-1].image.shape == photo.shape
+    np.testing.assert_allclose(result[-1].image, (reference + 1) / 2, rtol=0, atol=2e-5)
+
+
+def test_tutorial_octave_sizes_are_float32():
+    """The tutorial truncates float32(side) * float32(1.3**n): 90 * 1.3 gives 116, not 117."""
+    assert octave_shapes(90, 169, 5, 1.3, 2, "float32") == [
+        (53, 100), (69, 130), (90, 169), (116, 219), (152, 285)
+    ]  # fmt: skip
+    assert octave_shapes(90, 169, 5, 1.3, 2, "float64")[3] == (117, 219)
+
+
+def test_tutorial_roll_and_jitter_zero():
+    """The tutorial rolls by up to its tile size and never moves a grid besides; --jitter 0
+    means no shift at all, even on an image of several tiles."""
+    cfg = RECIPES["tutorial"]
+    rng = np.random.default_rng(0)
+    shape = (2000, 1500)
+    draws = np.array(
+        [random_shift(rng, shape, cfg.jitter, cfg.tile_size, cfg.tile_shift) for _ in range(3000)]
+    )
+    assert draws.min() == -512 and draws.max() <= 512  # ours: [-512, 512]; tutorial [-512, 512)
+    assert abs(draws.mean()) < 20 and draws.std() == pytest.approx(1025 / 12**0.5, rel=0.05)
+    for tile_shift in (True, False):
+        assert random_shift(rng, shape, 0, 512, tile_shift) == (0, 0)
+    default = RECIPES["default"]
+    moved = [random_shift(rng, shape, default.jitter, default.tile_size, True) for _ in range(200)]
+    assert max(max(s) for s in moved) > default.jitter  # the default still moves its tile grid
