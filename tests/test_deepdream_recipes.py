@@ -299,25 +299,54 @@ def test_tutorial_one_tiled_step_matches(tutorial_net):
     np.testing.assert_allclose(ours, (reference + 1) / 2, rtol=0, atol=1e-6)
 
 
-def test_tutorial_recipe_matches_the_tutorial(tutorial_net, monkeypatch):
-    """Five octaves of 1.3 up to 1.69x the input and back, three steps each, the same rolls."""
+@pytest.fixture(scope="module")
+def tutorial_case(tutorial_net):
     trunk, network = tutorial_net
     photo = photo_u8(40, 52)
     tile, steps = 16, 3
     rng = np.random.default_rng(4)
     rolls = [tuple(int(v) for v in rng.integers(-tile, tile, 2)) for _ in range(5 * steps)]
     reference = tutorial_octaves(photo, trunk, iter(rolls), tile, steps)
+    return network, photo, rolls, (reference + 1) / 2
 
+
+def run_tutorial_ours(network, photo, rolls, monkeypatch, **changes):
+    """Our tutorial recipe with 16 px tiles (and rolls), 3 steps, replaying ``rolls``."""
     replay = iter(rolls)
     monkeypatch.setattr(dream_module, "random_shift", lambda *args: next(replay))
-    cfg = RECIPES["tutorial"].replace(steps=steps, tile_size=tile, jitter=tile, seed=0)
-    result = list(
-        dream(photo.astype(np.float32) / 255.0, network, tutorial_objective(network), cfg)
+    cfg = RECIPES["tutorial"].replace(steps=3, tile_size=16, jitter=16, seed=0, **changes)
+    objective = DreamObjective(
+        cfg.terms, network.layers, network.channels, kind=cfg.objective, border=cfg.loss_border
     )
+    return list(dream(photo.astype(np.float32) / 255.0, network, objective, cfg))
+
+
+def test_tutorial_recipe_matches_the_tutorial(tutorial_case, monkeypatch):
+    """Five octaves of 1.3 up to 1.69x the input and back, three steps each, the same rolls."""
+    network, photo, rolls, expected = tutorial_case
+    result = run_tutorial_ours(network, photo, rolls, monkeypatch)
     sizes = [s.image.shape[:2] for s in result if s.step == 0]
     assert sizes == [(23, 30), (30, 40), (40, 52), (52, 67), (67, 87)]
     assert result[-1].done and result[-1].image.shape == photo.shape
-    np.testing.assert_allclose(result[-1].image, (reference + 1) / 2, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(result[-1].image, expected, rtol=0, atol=2e-5)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"tile_layout": "cover"},
+        {"objective": "l2"},
+        {"normalize": "mean_abs"},
+        {"detail": "before"},
+        {"resize": "bicubic"},
+        {"clip": False},
+        {"finest_octave": 0},
+    ],
+)
+def test_each_tutorial_setting_matters(tutorial_case, monkeypatch, change):
+    network, photo, rolls, expected = tutorial_case
+    ours = run_tutorial_ours(network, photo, rolls, monkeypatch, **change)[-1].image
+    assert np.abs(ours - expected).max() > 1e-3
 
 
 def test_tutorial_octave_sizes_are_float32():
@@ -344,3 +373,18 @@ def test_tutorial_roll_and_jitter_zero():
     default = RECIPES["default"]
     moved = [random_shift(rng, shape, default.jitter, default.tile_size, True) for _ in range(200)]
     assert max(max(s) for s in moved) > default.jitter  # the default still moves its tile grid
+
+
+def test_jitter_zero_is_deterministic_on_a_tiled_image(tutorial_net):
+    """--jitter 0: no roll and no tile-grid offset, so the seed no longer matters even when the
+    image spans several tiles; with jitter the grid moves and seeds differ."""
+    _, network = tutorial_net
+    img = photo_u8(40, 50).astype(np.float32) / 255.0
+    objective = DreamObjective((LayerTerm("mixed5", 1.0),), network.layers, network.channels)
+
+    def run(**changes):
+        cfg = RECIPES["default"].replace(octaves=1, steps=2, tile_size=16, **changes)
+        return list(dream(img, network, objective, cfg))[-1].image
+
+    np.testing.assert_array_equal(run(jitter=0, seed=1), run(jitter=0, seed=2))
+    assert not np.array_equal(run(jitter=2, seed=1), run(jitter=2, seed=2))

@@ -81,6 +81,51 @@ def test_default_recipe_end_to_end(photo, tmp_path, capsys):
     assert sorted(os.listdir(tmp_path)) == ["config.json", "dream.png"]  # no temp files left
 
 
+def test_help_states_each_recipe_and_its_values(capsys):
+    with pytest.raises(SystemExit):
+        script.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for phrase in (
+        "--recipe {default,keras,tutorial}",
+        "keras-io examples/generative/deep_dream.py",
+        "the TensorFlow DeepDream tutorial",
+        "but NOT the Keras example's algorithm",
+        "(recipe default: 0; keras: 2; tutorial: 0)",  # --loss-border
+        "(recipe default: None; keras: 15.0; tutorial: None)",  # --max-loss
+        "0 = no random shift at all",
+    ):
+        assert phrase in text, phrase
+
+
+def test_keras_recipe_with_overrides_end_to_end(small, tmp_path, capsys):
+    """The recipe's settings reach the run; explicit flags override them; config.json says so."""
+    out = tmp_path / "dream.png"
+    argv = [small, out, "--weights", "random", "--recipe", "keras", "--octaves", "1"]
+    code, lines = run(argv + ["--steps", "2", "--max-loss", "none", "--seed", "3"], capsys)
+    assert code == 0, lines
+    assert imaging.load_image(out).shape == (96, 104, 3)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["recipe"] == "keras" and config["overrides"] == ["max_loss", "octaves", "steps"]
+    assert config["max_loss"] is None and config["steps"] == 2 and config["octaves"] == 1
+    expected = {"loss_border": 2, "clip": False, "resize": "bilinear", "detail": "after"}
+    expected |= {"quantize": "truncate", "tile_size": 0, "jitter": 0, "grad_epsilon": 2e-6}
+    assert {key: config[key] for key in expected} == expected
+    assert [t["layer"] for t in config["terms"]] == ["mixed4", "mixed5", "mixed6", "mixed7"]
+
+
+def test_tutorial_recipe_dreams_above_the_input_size(small, tmp_path, capsys):
+    """Octaves 1.3 and 1.69 times the input (the tutorial's finest two), resized back."""
+    out = tmp_path / "dream.png"
+    argv = [small, out, "--weights", "random", "--recipe", "tutorial", "--octaves", "2"]
+    code, lines = run(argv + ["--steps", "1", "--seed", "3"], capsys)
+    assert code == 0, lines
+    assert imaging.load_image(out).shape == (96, 104, 3)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["recipe"] == "tutorial" and config["finest_octave"] == 2
+    assert config["objective"] == "mean" and config["tile_layout"] == "tutorial"
+    assert [t["layer"] for t in config["terms"]] == ["mixed3", "mixed5"]
+
+
 def test_zoom_animation_with_channel(small, tmp_path, capsys):
     out = tmp_path / "zoom.gif"
     argv = [small, out, "--weights", "random", "--channel", "mixed3:5", "--octaves", "1"]
@@ -147,6 +192,11 @@ def test_local_weights_file(small, tmp_path, capsys):
         (["--layers", "mixed4:abc"], "weight must be a number"),
         (["--channel", "mixed4"], "expected LAYER:INDEX"),
         (["--channel", "mixed4:1", "--guide", "g.png"], "cannot be combined"),
+        (["--tile-size", "32"], "--tile-size must be 0 (whole image) or >= 64"),
+        (["--loss-border", "-1"], "--loss-border must be >= 0"),
+        (["--max-loss", "lots"], "argument --max-loss: expected a number or 'none'"),
+        (["--recipe", "keras", "--steps", "0"], "--steps must be >= 1"),
+        (["--recipe", "tutorial", "--guide", "g.png"], "cannot be combined with --objective"),
     ],
 )
 def test_bad_flags_one_line_exit_2(small, tmp_path, capsys, extra, message):
