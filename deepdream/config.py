@@ -222,7 +222,7 @@ RECIPES: dict[str, DreamConfig] = {
     # (run_deep_dream_with_octaves): mixed3 + mixed5, sum of mean activations, octaves
     # 1.3**-2 ... 1.3**2 of the input's size (float32 sizes), 100 steps of 0.01 in [-1, 1], gradient
     # / (std + 1e-8) ([-1, 1] units; 2e-8 here), clipping, bilinear resize of the previous
-    # result, a random roll of up to 512 px and 512 px tiles (last partial tile skipped).
+    # result, a random roll of up to 512 px and 512 px tiles (the last of each axis skipped).
     "tutorial": DreamConfig(
         recipe="tutorial",
         terms=(LayerTerm("mixed3", 1.0), LayerTerm("mixed5", 1.0)),

@@ -1,8 +1,8 @@
 """Tiled gradients: the objective's gradient over the whole image, one tile at a time.
 
 The image is cut into ``ceil(H / tile) x ceil(W / tile)`` tiles of nearly equal size, so every
-pixel belongs to exactly one tile and no tile is a sliver (the TensorFlow tutorial drops its
-last partial tile instead). Each tile is fed to the network with ``margin`` extra pixels of
+pixel belongs to exactly one tile and no tile is a sliver (the TensorFlow tutorial drops the
+last tile of each axis instead). Each tile is fed to the network with ``margin`` extra pixels of
 context on each side (clamped to the image); the gradient of the context is discarded.
 
 Each tile's objective is weighted by ``crop area / image area``, so for a network whose

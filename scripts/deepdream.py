@@ -76,7 +76,7 @@ Recipes (--recipe; any flag given explicitly overrides the recipe's value):
             activations, gradient / (std + 1e-8), octaves 1.3**-2 ... 1.3**2 of the input
             size (resized back at the end), 100 steps of 0.01 in [-1, 1], clipping,
             bilinear resize of the previous result, random roll of up to 512 px and
-            512 px tiles (last partial tile skipped).
+            512 px tiles (the last tile of each axis skipped unless it is the only one).
 With --model vgg19 the default layer is block4_conv3 whatever the recipe.
 
 Writes OUTPUT (format from its extension; with --frames N > 1 an animated .gif, plus
@@ -324,7 +324,8 @@ def _add_tile_flags(tiles) -> None:
         "--tile-layout",
         choices=TILE_LAYOUTS,
         help="cover = near-equal tiles over every pixel; tutorial = tiles at multiples of the "
-        "tile size, last partial one skipped " + _recipe_values("tile_layout"),
+        "tile size, the last one per axis skipped unless it is the only one "
+        + _recipe_values("tile_layout"),
     )
     tiles.add_argument(
         "--tile-shift",
