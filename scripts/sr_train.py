@@ -74,7 +74,10 @@ def build_parser(model: str, prog: str) -> argparse.ArgumentParser:
     add("--augment", action="store_true", help="random rotation/flip of each patch")
     add("--seed", type=int, help=f"({d.seed})")
     add("--precision", choices=recipes.PRECISIONS, help=f"({d.precision})")
-    add("--strategy", choices=recipes.STRATEGIES, help=f"({d.strategy})")
+    add("--strategy", choices=recipes.STRATEGIES, help=f"multiworker: the cluster of TF_CONFIG "
+        f"({d.strategy})")  # fmt: skip
+    add("--worker-timeout", type=float, help="multiworker: seconds to wait for a lost worker "
+        f"before stopping ({recipes.WORKER_TIMEOUT:g})")  # fmt: skip
     add("--val", nargs="+", metavar="DIR", help="validation folders, every epoch (Set5)")
     add("--no-val", action="store_true", help="skip validation")
     add("--init", metavar="WEIGHTS", help="start from a .weights.h5 of the same model")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 MODELS = ("srcnn", "vdsr", "vdsr_sp")
 PRECISIONS = ("float32", "mixed_bfloat16")
-STRATEGIES = ("default", "mirrored")
+STRATEGIES = ("default", "mirrored", "multiworker")
 
 # The recipe tables, in one place for sr_prepare.py, the trainers and the run.
 PATCH_RECIPE = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}  # model -> patch recipe
@@ -21,6 +21,7 @@ RECIPE_SCALES = {"srcnn": (3,), "vdsr": (2, 3, 4), "subpixel": (3,)}  # sr_prepa
 ON_THE_FLY_PATCH = {"srcnn": 33, "vdsr": 41, "vdsr_sp": 48}  # HR crop size of --on-the-fly
 ON_THE_FLY_STEPS = 1000  # steps per epoch of --on-the-fly unless --steps-per-epoch
 CHECKPOINT_MINUTES = 10.0  # a checkpoint inside an epoch at least this often
+WORKER_TIMEOUT = 600.0  # multiworker: seconds a collective may wait (the chief validates meanwhile)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ class TrainConfig:
     ``srcnn_init`` is ``gaussian`` (the paper's) or ``he`` (see :func:`sr.models.srcnn`).
     ``ema`` is the decay of an exponential moving average of the weights, validated and saved
     beside them (0: none, the papers' recipe). ``checkpoint_minutes`` is how often a checkpoint
-    is taken inside an epoch (the only field, with ``epochs``, that ``--resume`` may change).
+    is taken inside an epoch, ``worker_timeout`` how long a cluster waits for a lost worker (the
+    only fields, with ``epochs``, that ``--resume`` may change).
     """
 
     model: str
@@ -71,6 +73,7 @@ class TrainConfig:
     init_weights: str = ""
     ema: float = 0.0
     checkpoint_minutes: float = CHECKPOINT_MINUTES
+    worker_timeout: float = WORKER_TIMEOUT
 
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
@@ -155,6 +158,8 @@ def fields_from_flags(model: str, flags: dict) -> dict:
             raise ValueError(f"--{flag.replace('_', '-')} must be positive")
     if "epochs" in given and given["epochs"] < 1:
         raise ValueError("--epochs must be positive")
+    if "worker_timeout" in given and not given["worker_timeout"] > 0:
+        raise ValueError("--worker-timeout must be positive")
     if "ema" in given and not 0 <= given["ema"] < 1:
         raise ValueError("--ema must be a decay in [0, 1), e.g. 0.999")
     if "checkpoint_minutes" in given and not given["checkpoint_minutes"] > 0:
@@ -202,5 +207,5 @@ _FIELD = {
 _SAME = {
     "on_the_fly", "patch_size", "optimizer", "depth", "momentum", "weight_decay", "lr_decay",
     "epochs", "batch_size", "steps_per_epoch", "loss", "huber_delta", "augment", "seed",
-    "precision", "strategy", "checkpoint_minutes", "ema",
+    "precision", "strategy", "checkpoint_minutes", "ema", "worker_timeout",
 }  # fmt: skip

@@ -34,6 +34,7 @@ from tensorflow.core.framework import summary_pb2
 
 from sr.checkpoints import RunCheckpoints
 from sr.config import TrainConfig, config_from_dict
+from sr.distribute import LOST_WORKER, Placement, agree, lost_worker_message, place, task_dir
 from sr.inference import evaluate, load_validation, make_predictor
 from sr.models import srcnn_border
 from sr.paths import image_files
@@ -41,7 +42,7 @@ from sr.pipeline import OnTheFly, training_planes
 from sr.training import NonFiniteLoss, PatchSet, Step, Trainer
 from sr.weights import check_weights, metadata, save_weights
 
-RESUMABLE = ("epochs", "checkpoint_minutes")  # the fields --resume may change
+RESUMABLE = ("epochs", "checkpoint_minutes", "worker_timeout")  # the fields --resume may change
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,6 @@ class StopRequest:
             signal.signal(s, handler)
 
 
-def make_strategy(name: str):
-    """``default``: one device. ``mirrored``: all GPUs, or all logical CPUs when there is none."""
-    if name == "default":
-        return tf.distribute.get_strategy()
-    gpus = tf.config.list_logical_devices("GPU")
-    devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
-    return tf.distribute.MirroredStrategy(devices)
-
-
 def make_source(config: TrainConfig) -> PatchSet | OnTheFly:
     """The training data of ``config``: a patch file in memory, or on-the-fly crops."""
     if not config.on_the_fly:
@@ -108,38 +100,46 @@ def make_source(config: TrainConfig) -> PatchSet | OnTheFly:
     )
 
 
-def holds_run(out: Path) -> bool:
-    return any((out / name).exists() for name in ("checkpoints", "checkpoint.npz"))
+def holds_run(directory: Path) -> bool:
+    return any((directory / name).exists() for name in ("checkpoints", "checkpoint.npz"))
 
 
 class TrainingRun:
-    """A run in ``out``: build it with :meth:`start` or :meth:`resume`, then drive :meth:`train`."""
+    """A run in ``out``: build it with :meth:`start` or :meth:`resume`, then drive :meth:`train`.
 
-    def __init__(self, out: Path, config: TrainConfig, prior_epochs: int):
+    In a cluster (``--strategy multiworker``) only the chief writes ``out`` and validates; each
+    other worker keeps its own run directory (config, checkpoints, last weights, history) in
+    ``out/.worker-N`` (see :mod:`sr.distribute`).
+    """
+
+    def __init__(self, out: Path, config: TrainConfig, prior_epochs: int, placement: Placement):
         self.out, self.config, self.prior_epochs = out, config, prior_epochs
+        self.placement, self.strategy = placement, placement.strategy
+        self.dir = placement.run_dir(out)  # where this process writes
         self.source = make_source(config)
-        self.strategy = make_strategy(config.strategy)
         self.trainer = Trainer(config, self.source, self.strategy)
-        self.checkpoints = RunCheckpoints(out / "checkpoints", self.trainer)
+        self.checkpoints = RunCheckpoints(self.dir / "checkpoints", self.trainer)
         self.stopped = False
         self.last_checkpoint = ""
+        self._saved_at = time.monotonic()  # when the last checkpoint was taken
 
     @classmethod
     def start(cls, config: TrainConfig, out: str | Path) -> TrainingRun:
         """A new run of ``config`` in ``out`` (which must not hold one), checkpointed at step 0."""
         out = Path(out)
-        if holds_run(out):
+        placement = place(config.strategy, config.worker_timeout)  # before any TF op
+        if holds_run(placement.run_dir(out)):
             raise UserError(f"{out} already holds a run; use --resume or another --out")
         prior = 0  # epochs behind the --init weights, so shipped files count every stage
         if config.init_weights:
             prior = int(check_weights(config.init_weights, config.model).get("epochs_trained", 0))
-        run = cls(out, config, prior)
+        run = cls(out, config, prior, placement)
         if config.init_weights:
             try:
                 run.trainer.model.load_weights(config.init_weights)
             except (ValueError, KeyError) as err:
                 raise UserError(f"--init {config.init_weights} does not fit: {err}") from None
-        out.mkdir(parents=True, exist_ok=True)
+        run.dir.mkdir(parents=True, exist_ok=True)
         run._write_config()
         run.last_checkpoint = run.checkpoints.save()
         return run
@@ -154,8 +154,8 @@ class TrainingRun:
     ) -> TrainingRun:
         """Continue the run in ``out`` from its newest readable checkpoint.
 
-        ``requested`` holds the config fields the user asked for: ``epochs`` and
-        ``checkpoint_minutes`` change the run; any other field must equal the run's own.
+        ``requested`` holds the config fields the user asked for: those in :data:`RESUMABLE`
+        change the run; any other must equal the run's own.
         """
         out = Path(out)
         if (out / "checkpoint.npz").exists() and not (out / "checkpoints").exists():
@@ -163,11 +163,7 @@ class TrainingRun:
                 f"{out} holds an older checkpoint.npz, which this version cannot resume; "
                 f"continue it as a new stage: --init {out / 'last.weights.h5'} --out NEW_DIR"
             )
-        try:
-            saved = json.loads((out / "config.json").read_text())
-            config = config_from_dict(saved)
-        except (OSError, ValueError) as err:
-            raise UserError(f"cannot resume: no readable {out / 'config.json'} ({err})") from None
+        saved, config = _saved_config(out)
         if config.model != model:
             raise UserError(f"{out} is a {config.model} run, not {model}")
         requested = dict(requested or {})
@@ -183,7 +179,8 @@ class TrainingRun:
                 f"{out / 'last.weights.h5'} --out NEW_DIR"
             )
         config = config.replace(**{k: v for k, v in requested.items() if k in RESUMABLE})
-        run = cls(out, config, int(saved.get("init_epochs_trained", 0)))
+        placement = place(config.strategy, config.worker_timeout)
+        run = cls(out, config, int(saved.get("init_epochs_trained", 0)), placement)
         run.last_checkpoint = run.checkpoints.restore(warn)
         run._write_config()
         run._keep_history(run.trainer.epoch)
@@ -208,36 +205,49 @@ class TrainingRun:
         :attr:`stopped` and returns. ``signal_at = (signum, global_step)`` sends that signal to
         this process right after that step (a test hook for stops at exact places).
         """
-        validation = self._validation()
-        writer = tf.summary.create_file_writer(str(self.out / "logs"))
+        validation = self._validation() if self.placement.chief else None
+        if self.placement.chief:
+            writer = tf.summary.create_file_writer(str(self.out / "logs"))
+        else:
+            writer = tf.summary.create_noop_writer()
+        trainer = self.trainer
+        try:
+            while trainer.epoch < self.config.epochs:
+                epoch = trainer.epoch
+                yield from self._epoch_steps(stop, signal_at, writer)
+                if self.stopped:
+                    return
+                yield EpochEnd(self._end_epoch(epoch, validation, writer))
+                self.last_checkpoint = self.checkpoints.save()
+                self._saved_at = time.monotonic()
+        except LOST_WORKER as err:
+            raise UserError(lost_worker_message(err, self.out)) from None
+
+    def _epoch_steps(self, stop, signal_at, writer) -> Iterator[Progress]:
+        """The rest of the current epoch's steps, with the checkpoints and stops inside it."""
         trainer, minutes = self.trainer, self.config.checkpoint_minutes
-        saved_at = time.monotonic()
-        while trainer.epoch < self.config.epochs:
-            epoch = trainer.epoch
-            try:
-                for step in trainer.run_epoch():
-                    if signal_at and trainer.global_step == signal_at[1]:
-                        os.kill(os.getpid(), signal_at[0])
-                    if trainer.global_step % 50 == 0:
-                        with writer.as_default():
-                            _scalar("loss", step.loss, trainer.global_step)
-                    yield Progress(step)
-                    if stop is not None and stop.requested:
-                        self.last_checkpoint = self.checkpoints.save()
-                        self.stopped = True
-                        return
-                    if time.monotonic() - saved_at >= 60 * minutes:
-                        self.last_checkpoint = self.checkpoints.save()
-                        saved_at = time.monotonic()
-            except NonFiniteLoss as err:
-                raise NonFiniteLoss(
-                    f"{err}; stopped, the last good checkpoint {self.last_checkpoint} is kept "
-                    f"(to go on, start a new stage from {self.out / 'last.weights.h5'} with "
-                    "--init and a lower --lr)"
-                ) from None
-            yield EpochEnd(self._end_epoch(epoch, validation, writer))
-            self.last_checkpoint = self.checkpoints.save()
-            saved_at = time.monotonic()
+        try:
+            for step in trainer.run_epoch():
+                if signal_at and trainer.global_step == signal_at[1]:
+                    os.kill(os.getpid(), signal_at[0])
+                if trainer.global_step % 50 == 0:
+                    with writer.as_default():
+                        _scalar("loss", step.loss, trainer.global_step)
+                yield Progress(step)
+                due = time.monotonic() - self._saved_at >= 60 * minutes
+                stop_now, save_now = agree(self.placement, bool(stop and stop.requested), due)
+                if stop_now or save_now:
+                    self.last_checkpoint = self.checkpoints.save()
+                    self._saved_at = time.monotonic()
+                if stop_now:
+                    self.stopped = True
+                    return
+        except NonFiniteLoss as err:
+            raise NonFiniteLoss(
+                f"{err}; stopped, the last good checkpoint {self.last_checkpoint} is kept "
+                f"(to go on, start a new stage from {self.out / 'last.weights.h5'} with "
+                "--init and a lower --lr)"
+            ) from None
 
     def _end_epoch(self, epoch: int, validation, writer) -> dict:
         """Validation, best weights, the history line and the last weights of ``epoch`` (and of
@@ -255,13 +265,13 @@ class TrainingRun:
             try:
                 record.update(self._validate(validation, writer, "_ema", trainer.model))
                 save_weights(
-                    trainer.model, self.out / "last_ema.weights.h5", self._weights_meta(ema=True)
+                    trainer.model, self.dir / "last_ema.weights.h5", self._weights_meta(ema=True)
                 )
             finally:
                 trainer.restore()
         record["elapsed"] = round(trainer.elapsed, 1)
         self._append_history(record)
-        save_weights(trainer.model, self.out / "last.weights.h5", self._weights_meta())
+        save_weights(trainer.model, self.dir / "last.weights.h5", self._weights_meta())
         return record
 
     def _validate(self, validation, writer, kind: str, model) -> dict:
@@ -303,7 +313,7 @@ class TrainingRun:
 
     def _write_config(self) -> None:
         write_config(
-            self.out / "config.json",
+            self.dir / "config.json",
             self.config,
             patch_count=self.source.count,
             parameters=self.trainer.model.count_params(),
@@ -326,7 +336,7 @@ class TrainingRun:
         )
 
     def _history(self) -> list[str]:
-        path = self.out / "history.jsonl"
+        path = self.dir / "history.jsonl"
         return path.read_text().splitlines() if path.exists() else []
 
     def _append_history(self, record: dict) -> None:
@@ -340,8 +350,21 @@ class TrainingRun:
             self._rewrite_history(kept)
 
     def _rewrite_history(self, lines: list[str]) -> None:
-        with atomic_write(self.out / "history.jsonl", "w") as handle:
+        with atomic_write(self.dir / "history.jsonl", "w") as handle:
             handle.write("".join(line + "\n" for line in lines))
+
+
+def _saved_config(out: Path) -> tuple[dict, TrainConfig]:
+    """The config a run wrote: ``out/config.json``, or on a worker of a cluster that cannot see
+    the chief's ``out``, its own copy in ``out/.worker-N``."""
+    path = out / "config.json"
+    if not path.exists() and task_dir(out) is not None:
+        path = task_dir(out) / "config.json"
+    try:
+        saved = json.loads(path.read_text())
+        return saved, config_from_dict(saved)
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot resume: no readable {path} ({err})") from None
 
 
 def _scalar(tag: str, value: float, step: int) -> None:

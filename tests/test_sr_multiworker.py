@@ -1,0 +1,127 @@
+"""Two training workers on 127.0.0.1 (``--strategy multiworker``, TF_CONFIG), in subprocesses.
+
+Both workers must hold the same weights, equal to a one-process run with the same global batch
+and seed; a stop asked of one worker stops both at the same step, and the pair resumes exactly;
+a worker killed mid-run makes the other stop with one line instead of hanging.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from imaging import imresize
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+
+from scripts import sr_prepare, srcnn
+from sr.distribute import local_tf_configs
+
+REPO = Path(__file__).resolve().parents[1]
+FLAGS = ["--batch-size", "4", "--steps-per-epoch", "3", "--epochs", "2", "--no-val"]
+FLAGS += ["--optimizer", "adam", "--lr", "1e-3", "--lr-last", "1e-4", "--seed", "3"]
+
+
+@pytest.fixture(scope="module")
+def patch_file(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mw")
+    (root / "img").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        small = rng.integers(0, 256, (17, 17, 3)).astype(float)
+        image = np.clip(np.rint(imresize(small, 4.0)[:64, :64]), 0, 255).astype(np.uint8)
+        Image.fromarray(image).save(root / "img" / f"t{i}.png")
+    out = root / "s.h5"
+    assert (
+        sr_prepare.main(["srcnn", "--images", str(root / "img"), "--scale", "3", "-o", str(out)])
+        == 0
+    )
+    return out
+
+
+def _cluster(args: list[str], hooks: dict[int, str] | None = None) -> list[tuple[int, str]]:
+    """Run two workers of ``srcnn.py ARGS --strategy multiworker``; (exit code, stderr) each."""
+    procs = []
+    for index, tf_config in enumerate(local_tf_configs(2)):
+        env = {**os.environ, "TF_CONFIG": tf_config}
+        env["SR_TRAIN_SIGNAL_AT"] = (hooks or {}).get(index, "")
+        cmd = [sys.executable, str(REPO / "scripts" / "srcnn.py"), *args]
+        procs.append(subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True))
+    results = []
+    for proc in procs:
+        try:
+            _, err = proc.communicate(timeout=300)
+        finally:
+            proc.kill()
+        results.append((proc.returncode, err))
+    return results
+
+
+def _weights(path):
+    out = {}
+    with h5py.File(path) as h5:
+        h5.visititems(lambda n, o: out.setdefault(n, o[...]) if isinstance(o, h5py.Dataset) else 0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def two_workers(patch_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pair") / "run"
+    args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker", "--out", str(out)]
+    results = _cluster(args)
+    assert [code for code, _ in results] == [0, 0], results[0][1][-2000:] + results[1][1][-2000:]
+    return out
+
+
+def test_two_workers_hold_the_weights_of_one_process(two_workers, patch_file, tmp_path):
+    chief, other = (
+        _weights(two_workers / "last.weights.h5"),
+        _weights(two_workers / ".worker-1" / "last.weights.h5"),
+    )
+    for key in chief:
+        np.testing.assert_array_equal(chief[key], other[key], err_msg=key)
+    config = json.loads((two_workers / "config.json").read_text())
+    assert config["strategy"] == "multiworker" and config["replicas"] == 2
+    assert not (two_workers / ".worker-1" / "logs").exists()  # only the chief logs
+    single = tmp_path / "single"
+    assert srcnn.main(["--patches", str(patch_file), *FLAGS, "--out", str(single)]) == 0
+    alone = _weights(single / "last.weights.h5")
+    for key in chief:
+        np.testing.assert_allclose(chief[key], alone[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_a_stop_asked_of_one_worker_stops_both_and_they_resume_exactly(
+    two_workers, patch_file, tmp_path
+):
+    out = tmp_path / "run"
+    args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker", "--out", str(out)]
+    results = _cluster(args, hooks={1: "SIGTERM:4"})
+    assert [code for code, _ in results] == [130, 130], results[0][1][-2000:]
+    results = _cluster(["--resume", "--out", str(out)])
+    assert [code for code, _ in results] == [0, 0], results[0][1][-2000:]
+    resumed, straight = _weights(out / "last.weights.h5"), _weights(two_workers / "last.weights.h5")
+    for key in straight:
+        np.testing.assert_array_equal(resumed[key], straight[key], err_msg=key)
+
+
+def test_a_killed_worker_stops_the_other_with_one_line(patch_file, tmp_path):
+    out = tmp_path / "run"
+    args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker", "--out", str(out)]
+    (chief_code, chief_err), (worker_code, _) = _cluster(args, hooks={1: "SIGKILL:2"})
+    assert worker_code == -signal.SIGKILL
+    assert chief_code == 1
+    last = chief_err.strip().splitlines()[-1]
+    assert last.startswith("srcnn.py: error: a worker of the cluster stopped")
+    assert f"--resume --out {out}" in last
+
+
+def test_multiworker_without_tf_config_is_one_line(patch_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker"]
+    assert srcnn.main([*args, "--out", str(tmp_path / "r")]) == 1
+    assert "needs TF_CONFIG" in capsys.readouterr().err
