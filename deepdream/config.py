@@ -30,7 +30,7 @@ RESIZES = ("bicubic", "bilinear")
 DETAILS = ("before", "after", "none")
 OCTAVE_ROUNDINGS = ("float64", "float32")
 TILE_LAYOUTS = ("cover", "tutorial")
-QUANTIZATIONS = ("round", "truncate")
+QUANTIZATIONS = ("round", "truncate", "keras")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,9 @@ class DreamConfig:
             the last one per axis skipped unless it is the only one, objectives summed.
         tile_shift: when ``jitter > 0``, also roll by a uniform offset in ``[0, tile_size)``
             along axes cut into several tiles, so the seams move every step.
-        quantize: 8-bit output by ``"round"`` (ours) or ``"truncate"`` (Keras example).
+        quantize: 8-bit output by ``"round"`` (ours), ``"truncate"``, or ``"keras"``: what the
+            Keras example writes, truncation then ``save_img``'s min-max stretch
+            (:func:`deepdream.octaves.quantize`).
         seed: seed of the jitter (and of random weights, if used).
         precision: ``"float32"`` (reference) or ``"mixed_bfloat16"``.
         weights: ``"imagenet"``, a Keras weights file, or ``"random"`` (tests only).
@@ -203,7 +205,8 @@ RECIPES: dict[str, DreamConfig] = {
     # 0.01 in [-1, 1] (0.005 here), loss on a[:, 2:-2, 2:-2] over the whole map's size, gradient
     # / max(mean|g|, 1e-6) ([-1, 1] units; 2e-6 here), an octave stops after the step whose loss
     # exceeded 15, tf.image.resize bilinear, lost detail added after the ascent, no clipping,
-    # whole-image gradients without jitter, uint8 by truncation.
+    # whole-image gradients without jitter, uint8 by truncation and then keras.utils.save_img's
+    # default min-max stretch to [0, 255].
     "keras": DreamConfig(
         recipe="keras",
         loss_border=2,
@@ -216,7 +219,7 @@ RECIPES: dict[str, DreamConfig] = {
         jitter=0,
         tile_size=0,
         tile_shift=False,
-        quantize="truncate",
+        quantize="keras",
     ),
     # tensorflow/docs site/en/tutorials/generative/deepdream.ipynb, tiled version
     # (run_deep_dream_with_octaves): mixed3 + mixed5, sum of mean activations, octaves

@@ -74,15 +74,26 @@ def resize_channels(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def quantize(image: np.ndarray, mode: str = "round") -> np.ndarray:
-    """Float RGB (nominally [0, 1]) to uint8, clipped to [0, 255].
+    """Float RGB (nominally [0, 1]) to uint8.
 
-    ``"round"`` (ours): ``round(255 x)``, half to even. ``"truncate"``: the Keras example's
-    conversion of its [-1, 1] image, ``trunc(((2x - 1) / 2 + 0.5) * 255)`` in float32 steps: a
-    pixel exactly on an 8-bit level can come back a hair below it (e.g. 1.9999999) and drop one
-    level, as it does in the example.
+    ``"round"`` (ours): ``round(255 x)`` half to even, clipped. ``"truncate"``:
+    ``trunc(255 x)``, clipped. ``"keras"``: what the Keras example writes: its deprocessing of
+    the [-1, 1] image, ``trunc(clip(((2x - 1) / 2 + 0.5) * 255))`` in float32 steps (a pixel
+    exactly on an 8-bit level can come back a hair below it, e.g. 1.9999999, and drop one
+    level), then ``keras.utils.save_img``'s default ``scale=True``: the whole image stretched
+    so that its minimum becomes 0 and its maximum 255, truncated again.
     """
     if mode == "round":
         return imaging.to_uint8(image)
-    centred = np.asarray(image, np.float32) * np.float32(2.0) - np.float32(1.0)
+    x = np.asarray(image, np.float32)
+    if mode == "truncate":
+        return np.clip(x * np.float32(255.0), 0.0, 255.0).astype(np.uint8)
+    centred = x * np.float32(2.0) - np.float32(1.0)
     levels = (centred / np.float32(2.0) + np.float32(0.5)) * np.float32(255.0)
-    return np.clip(levels, 0.0, 255.0).astype(np.uint8)
+    stretched = np.clip(levels, 0.0, 255.0).astype(np.uint8).astype(np.float32)
+    stretched -= stretched.min()
+    top = stretched.max()
+    if top != 0:
+        stretched /= top
+    stretched *= np.float32(255.0)
+    return stretched.astype(np.uint8)

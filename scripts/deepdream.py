@@ -64,14 +64,16 @@ Recipes (--recipe; any flag given explicitly overrides the recipe's value):
             octave's ascent (the input's own detail is dreamed on at every octave instead
             of pasted on afterwards), pixels clipped to [0, 1] after every step, gradient
             floor 1e-8 (the Keras example's 1e-6 in [-1, 1] is 2e-6 in our [0, 1] units;
-            either matters only for a vanishing gradient), output rounded (truncation
-            darkens by half a level on average); plus
+            either matters only for a vanishing gradient), output rounded and not
+            stretched (truncation darkens by half a level on average; a min-max stretch
+            changes the contrast of any image not spanning 0 to 255); plus
             google/deepdream's 32 px jitter and 512 px tiles whose grid moves every step.
   keras     keras-io examples/generative/deep_dream.py step for step: the same layers
             and octaves, loss over the feature maps without a 2 px border, an octave
             stops after the step whose loss exceeded 15, gradient / max(mean|g|, 1e-6),
             bilinear non-antialiased resize, lost detail added after the ascent, no
-            clipping, whole-image gradients without jitter, uint8 by truncation.
+            clipping, whole-image gradients without jitter, uint8 by truncation and
+            keras.utils.save_img's default min-max stretch to [0, 255] (--quantize keras).
   tutorial  the TensorFlow DeepDream tutorial (tiled version): mixed3 + mixed5, sum of mean
             activations, gradient / (std + 1e-8), octaves 1.3**-2 ... 1.3**2 of the input
             size (resized back at the end), 100 steps of 0.01 in [-1, 1], clipping,
@@ -205,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quantize",
         choices=QUANTIZATIONS,
-        help=f"8-bit output by rounding or truncation {_recipe_values('quantize')}",
+        help="8-bit output: round, truncate, or keras = truncation then a min-max stretch to "
+        f"[0, 255] as keras.utils.save_img does {_recipe_values('quantize')}",
     )
     anim = parser.add_argument_group("zoom animation")
     anim.add_argument(

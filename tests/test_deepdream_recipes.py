@@ -119,6 +119,17 @@ def keras_deprocess(img: np.ndarray) -> np.ndarray:
     return np.clip((img / 2.0 + 0.5) * 255.0, 0, 255).astype("uint8")
 
 
+def keras_written(img: np.ndarray) -> np.ndarray:
+    """What the example's file holds: keras.utils.save_img (scale=True by default) shifts the
+    deprocessed image so its minimum is 0, divides by its maximum, multiplies by 255 and
+    truncates again."""
+    x = keras_deprocess(img).astype(np.float32)
+    x -= x.min()
+    if x.max() != 0:
+        x /= x.max()
+    return (x * 255).astype("uint8")
+
+
 @pytest.fixture(scope="module")
 def keras_case():
     names = tuple(KERAS_LAYERS)
@@ -159,21 +170,25 @@ def test_keras_recipe_matches_the_keras_example(keras_case):
     expected = reference / 2.0 + 0.5
     assert expected.min() < 0 or expected.max() > 1  # no clipping was needed to agree
     np.testing.assert_allclose(ours, expected, rtol=0, atol=2e-5)
-    # uint8 by the example's truncation, round trip through [-1, 1] included: pixels left
-    # exactly on an 8-bit level (no gradient reaches input row 0 through the cropped maps) come
-    # back a hair below it, e.g. 1.9999999, and drop one level in both
+    # uint8 as the example writes it: truncation, round trip through [-1, 1] included (pixels
+    # left exactly on an 8-bit level - no gradient reaches input row 0 through the cropped maps -
+    # come back a hair below it, e.g. 1.9999999, and drop one level in both), then the stretch
     ref_levels = (reference / 2.0 + 0.5) * 255.0
     on_level = np.abs(ref_levels - np.round(ref_levels)) < 1e-4
     assert np.mean(on_level & (keras_deprocess(reference) < np.round(ref_levels))) > 0.005
-    mismatch = quantize(ours, "truncate") != keras_deprocess(reference)
+    mismatch = quantize(ours, "keras") != keras_written(reference)
     assert np.mean(mismatch) < 1e-3
 
 
 def test_quantize_known_values():
     x = np.array([0.0, 2 / 255, 0.5, 0.999, 1.0, -0.1, 1.2], np.float32)
     np.testing.assert_array_equal(quantize(x, "round"), [0, 2, 128, 255, 255, 0, 255])
+    np.testing.assert_array_equal(quantize(x, "truncate"), [0, 2, 127, 254, 255, 0, 255])
     # the Keras example's float32 round trip: (2 x - 1) / 2 + 0.5 turns 2/255 into 1.9999999
-    np.testing.assert_array_equal(quantize(x, "truncate"), [0, 1, 127, 254, 255, 0, 255])
+    np.testing.assert_array_equal(quantize(x, "keras"), [0, 1, 127, 254, 255, 0, 255])
+    # ... and save_img's stretch: levels 10, 20, 130 become 0, 21 (= 10 * 255 / 120), 255
+    y = (np.array([10, 20, 130], np.float32) + 0.5) / 255
+    np.testing.assert_array_equal(quantize(y[:, None, None], "keras").ravel(), [0, 21, 255])
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,7 @@ def test_keras_recipe_with_overrides_end_to_end(small, tmp_path, capsys):
     assert config["recipe"] == "keras" and config["overrides"] == ["max_loss", "octaves", "steps"]
     assert config["max_loss"] is None and config["steps"] == 2 and config["octaves"] == 1
     expected = {"loss_border": 2, "clip": False, "resize": "bilinear", "detail": "after"}
-    expected |= {"quantize": "truncate", "tile_size": 0, "jitter": 0, "grad_epsilon": 2e-6}
+    expected |= {"quantize": "keras", "tile_size": 0, "jitter": 0, "grad_epsilon": 2e-6}
     assert {key: config[key] for key in expected} == expected
     assert [t["layer"] for t in config["terms"]] == ["mixed4", "mixed5", "mixed6", "mixed7"]
 
