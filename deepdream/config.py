@@ -86,7 +86,8 @@ class DreamConfig:
             with respect to [0, 1] pixels.
         clip: clip pixels to [0, 1] after every step and octave change (ours, tutorial).
         max_loss: stop an octave's ascent after the step whose objective (measured before the
-            step) exceeds this (Keras example: 15); None runs every step.
+            step; with several tiles, the area-weighted sum of the tile objectives) exceeds
+            this (Keras example: 15); None runs every step.
         resize: between octaves, ``"bicubic"`` (MATLAB imresize, antialiased) or ``"bilinear"``
             (``tf.image.resize``, no antialiasing: Keras example, tutorial).
         detail: ``"before"``: each octave starts from the input resized to it plus the upscaled

@@ -29,6 +29,8 @@ from deepdream import (
     dream,
     octave_shapes,
     quantize,
+    tile_bounds,
+    zoom_dream,
 )
 from deepdream.dream import random_shift
 
@@ -403,3 +405,31 @@ def test_jitter_zero_is_deterministic_on_a_tiled_image(tutorial_net):
 
     np.testing.assert_array_equal(run(jitter=0, seed=1), run(jitter=0, seed=2))
     assert not np.array_equal(run(jitter=2, seed=1), run(jitter=2, seed=2))
+
+
+def test_tutorial_tile_layout_known_values():
+    """The tutorial skips the last tile start of each axis unless it is the only one, so a
+    1024 px side gets one 512 px tile; tile size 0 is the whole side (Keras recipe)."""
+    assert tile_bounds(1024, 512, "tutorial") == [(0, 512)]
+    assert tile_bounds(1100, 512, "tutorial") == [(0, 512), (512, 1024)]
+    assert tile_bounds(300, 512, "tutorial") == [(0, 300)]
+    assert tile_bounds(1100, 512) == [(0, 367), (367, 733), (733, 1100)]
+    assert tile_bounds(1100, 0) == [(0, 1100)]
+
+
+def test_early_stop_ends_each_octave_and_zoom_frame(tutorial_net):
+    """A loss threshold below every loss: one step per octave, the last one marked done, and a
+    zoom animation still finishes every frame."""
+    _, network = tutorial_net
+    img = photo_u8(36, 40).astype(np.float32) / 255.0
+    cfg = RECIPES["keras"].replace(terms=(LayerTerm("mixed5", 1.0),), steps=4, max_loss=-1.0)
+    objective = DreamObjective(cfg.terms, network.layers, network.channels, border=2)
+    steps = list(dream(img, network, objective, cfg))
+    assert [(s.octave, s.step, s.done) for s in steps] == [
+        (0, 0, False),
+        (1, 0, False),
+        (2, 0, True),
+    ]
+    events = list(zoom_dream(img, network, objective, cfg, frames=2, zoom=1.1))
+    assert [(e.frame, e.done) for e in events if e.done] == [(0, True), (1, True)]
+    assert len(events) == 6
