@@ -31,7 +31,7 @@ import numpy as np
 from deepdream.config import DreamConfig
 from deepdream.networks import DreamNetwork
 from deepdream.objectives import DreamObjective
-from deepdream.octaves import octave_shapes, resize_channels, resize_image
+from deepdream.octaves import octave_shapes, resize_image
 from deepdream.tiling import TiledGradient, smallest_tile
 
 #: Smallest mean |gradient| divided by (avoids 0/0 on a flat objective).
@@ -253,8 +253,7 @@ def _start_before(original, shapes, octave, detail, config):
     base = _maybe_clip(resize_image(original, shapes[octave], config.resize), config)
     if detail is None:
         return base, base
-    start = resize_image(detail, shapes[octave], config.resize) + base
-    return _maybe_clip(start, config), base
+    return reinject(base, detail, config.resize, config.clip), base
 
 
 def _start_upscaled(original, shapes, octave, previous, config):
@@ -274,14 +273,18 @@ def _maybe_clip(image: np.ndarray, config: DreamConfig) -> np.ndarray:
     return image
 
 
-def reinject(base: np.ndarray, detail: np.ndarray) -> np.ndarray:
+def reinject(
+    base: np.ndarray, detail: np.ndarray, method: str = "bicubic", clip: bool = True
+) -> np.ndarray:
     """``clip(base + up(detail), 0, 1)``: an octave's start, its base plus the dream so far.
 
     Args:
         base: ``(h, w, 3)`` the input resized to this octave.
-        detail: ``(h', w', 3)`` what the coarser octave added to its own base (zeros at first);
-            resized (MATLAB bicubic) to ``(h, w)`` when the sizes differ.
+        detail: ``(h', w', 3)`` what the coarser octave added to its own base; resized by
+            ``method`` (:func:`deepdream.octaves.resize_image`) to ``(h, w)``.
+        clip: clip the sum to [0, 1].
+    Returns:
+        A new ``(h, w, 3)`` float32 array.
     """
-    out = resize_channels(detail, base.shape[:2])
-    out += base
-    return np.clip(out, 0.0, 1.0, out=out)
+    out = resize_image(detail, base.shape[:2], method) + base
+    return np.clip(out, 0.0, 1.0, out=out) if clip else out
