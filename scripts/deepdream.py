@@ -3,6 +3,8 @@
 Examples::
 
     python scripts/deepdream.py photo.jpg dream.png
+    python scripts/deepdream.py photo.jpg dream.png --recipe keras
+    python scripts/deepdream.py photo.jpg dream.png --recipe tutorial --steps 50
     python scripts/deepdream.py photo.jpg dream.png --layers mixed3:1.0 mixed5:1.5
     python scripts/deepdream.py photo.jpg dream.png --channel mixed4:97 --octaves 4
     python scripts/deepdream.py photo.jpg dream.png --guide flowers.jpg --layers mixed5
