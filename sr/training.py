@@ -252,8 +252,8 @@ class Trainer:
                 for g, v in zip(grads, variables, strict=True)
             ]
         if c.clip_theta:
-            bound = c.clip_theta / tf.cast(optimizer.learning_rate, tf.float32)
-            grads = [adjustable_clip(g, bound) for g in grads]
+            rate = tf.cast(optimizer.learning_rate, tf.float32)
+            grads = [adjustable_clip(g, c.clip_theta, rate) for g in grads]
         return grads
 
     def _distribute(self, inputs, label):
@@ -352,7 +352,9 @@ def _prefetch(make_batch, epoch: int, steps: Iterable[int]) -> Iterator:
             yield pending.result()
 
 
-def adjustable_clip(gradient: tf.Tensor, bound) -> tf.Tensor:
-    """VDSR's adjustable gradient clipping: each component clipped to ``[-bound, bound]``,
-    where ``bound = theta / learning_rate`` (Kim et al. 2016, Sec. 3.3)."""
+def adjustable_clip(gradient: tf.Tensor, theta, learning_rate) -> tf.Tensor:
+    """VDSR's adjustable gradient clipping (Kim et al. 2016, Sec. 3.3): each component of the
+    gradient clipped to ``[-theta / lr, theta / lr]`` for the current learning rate ``lr``, so
+    that a plain SGD step moves no weight by more than ``theta`` however large the rate."""
+    bound = theta / learning_rate
     return tf.clip_by_value(gradient, -bound, bound)

@@ -46,7 +46,9 @@ def test_get_loss():
 
 def test_adjustable_clip_bounds_each_component():
     g = tf.constant([-5.0, -0.1, 0.0, 0.2, 7.0])
-    np.testing.assert_allclose(adjustable_clip(g, 0.5), [-0.5, -0.1, 0.0, 0.2, 0.5])
+    np.testing.assert_allclose(adjustable_clip(g, 0.5, 1.0), [-0.5, -0.1, 0.0, 0.2, 0.5])
+    # the bound is theta / lr: at lr 0.01, theta 1e-3 clips each component to [-0.1, 0.1]
+    np.testing.assert_allclose(adjustable_clip(g, 1e-3, 0.01), [-0.1, -0.1, 0.0, 0.1, 0.1])
 
 
 def _vdsr_trainer(lr, theta):
