@@ -3,8 +3,10 @@
     python scripts/neural_style.py --content C.jpg --styles S.jpg --output O.jpg
 
 Options of anishathalye/neural-style keep their names and meanings; L-BFGS (default), seeds,
-coarse-to-fine sizes, colour control (Gatys et al. 2017) and bf16 are additions. Writes the output
-image and, beside it, ``<output stem>.config.json`` and ``<output stem>.losses.tsv``.
+coarse-to-fine sizes, colour control (Gatys et al. 2017) and bf16 are additions. ``--compat an``
+runs neural-style's algorithm itself (Adam, SAME pooling, Pillow resizing, no clipping, its noise,
+its reading of MatConvNet kernels). Writes the output image and, beside it,
+``<output stem>.config.json`` and ``<output stem>.losses.tsv``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,15 @@ from scripts.style_outputs import checkpoint_name, optimise, write_companions
 
 PROG = "neural_style.py"
 MAX_WIDTH = 8192
+
+#: Adam's settings (neural-style's defaults); given without --optimizer, a note says L-BFGS runs.
+ADAM_DEFAULTS = {"learning_rate": 10.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+
+#: What --compat an sets, and our defaults otherwise.
+COMPAT = {
+    None: {"optimizer": "lbfgs", "pool_padding": "valid", "resize": "matlab"},
+    "an": {"optimizer": "adam", "pool_padding": "same", "resize": "pillow"},
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="iterations of each --sizes stage (default: --iterations at every stage)",
     )
     io.add_argument(
+        "--resize",
+        choices=("matlab", "pillow"),
+        help="resizing of content (--width), styles and stages: matlab (bicubic in float, sizes "
+        "rounded; default) or pillow (neural-style: Pillow bicubic on 8-bit pixels, sizes "
+        "floored; default with --compat an)",
+    )
+    io.add_argument(
         "--style-scales",
         type=positive_float,
         nargs="+",
@@ -85,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("max", "avg"),
         default="max",
         help="pooling layers: max (neural-style) or avg (Gatys et al.)",
+    )
+    net.add_argument(
+        "--pool-padding",
+        choices=("valid", "same"),
+        help="pooling of odd sides: valid rounds down (Keras' VGG19; default), same rounds up "
+        "(neural-style; default with --compat an)",
     )
     net.add_argument(
         "--content-layers",
@@ -142,21 +166,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     opt = p.add_argument_group("optimisation")
     opt.add_argument(
+        "--compat",
+        choices=("an",),
+        help="an: anishathalye/neural-style's algorithm, its losses reproduced: --optimizer "
+        "adam without clipping the pixels to [0, 1], --pool-padding same, --resize pillow, its "
+        "starting noise (N(0, 0.256^2) on 0-255 around the mean pixel) and its reading of "
+        "MatConvNet kernels (spatial axes swapped)",
+    )
+    opt.add_argument(
         "--optimizer",
         choices=("lbfgs", "adam"),
-        default="lbfgs",
-        help="lbfgs: scipy L-BFGS-B on the pixels, bounded to [0, 1] (Gatys, jcjohnson); "
-        "adam: neural-style's optimiser",
+        help="lbfgs: scipy L-BFGS-B on the pixels, bounded to [0, 1] (Gatys, jcjohnson; default); "
+        "adam: neural-style's optimiser, pixels clipped to [0, 1] after each step (default with "
+        "--compat an, unclipped)",
     )
     opt.add_argument(
         "--iterations", type=positive_int, default=1000, help="iterations (per --sizes stage)"
     )
     opt.add_argument(
-        "--learning-rate", type=positive_float, default=10.0, help="Adam step, 0-255 pixel units"
+        "--learning-rate", type=positive_float, help="Adam step, 0-255 pixel units (default 10)"
     )
-    opt.add_argument("--beta1", type=float, default=0.9, help="Adam beta1")
-    opt.add_argument("--beta2", type=float, default=0.999, help="Adam beta2")
-    opt.add_argument("--eps", type=positive_float, default=1e-8, help="Adam epsilon")
+    opt.add_argument("--beta1", type=float, help="Adam beta1 (default 0.9)")
+    opt.add_argument("--beta2", type=float, help="Adam beta2 (default 0.999)")
+    opt.add_argument("--eps", type=positive_float, help="Adam epsilon (default 1e-08)")
     opt.add_argument("--lbfgs-memory", type=positive_int, default=10, help="L-BFGS pairs kept")
     opt.add_argument(
         "--init",
@@ -257,8 +289,15 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         parser.error("--stage-iterations needs one count per --sizes value")
     if max([args.width or 0, *(args.sizes or [])]) > MAX_WIDTH:
         parser.error(f"output width above {MAX_WIDTH} pixels is not supported")
-    if not (0 <= args.beta1 < 1 and 0 <= args.beta2 < 1):
-        parser.error("--beta1 and --beta2 must be in [0, 1)")
+    for flag, value in (("--beta1", args.beta1), ("--beta2", args.beta2)):
+        if value is not None and not 0 <= value < 1:
+            parser.error(f"{flag} must be in [0, 1)")
+    if args.compat is not None:
+        for name, wanted in COMPAT[args.compat].items():
+            given = getattr(args, name)
+            if given is not None and given != wanted:
+                flag = "--" + name.replace("_", "-")
+                parser.error(f"--compat {args.compat} uses {flag} {wanted}; drop {flag} {given}")
     for flag, layers in (
         ("--content-layers", args.content_layers),
         ("--style-layers", args.style_layers),
@@ -271,6 +310,28 @@ def validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     _check_writable(parser, args.output, "--output")
     if os.path.exists(args.output) and not args.overwrite:
         parser.error(f"{args.output} already exists; pass --overwrite to replace it")
+
+
+def resolve(args: argparse.Namespace) -> list[str]:
+    """Fill the settings left to defaults (those of --compat if given); returns notes to print.
+
+    A note (one line) says which optimiser runs when Adam's settings are given without
+    --optimizer and without --compat: the default is L-BFGS, which ignores them.
+    """
+    notes = []
+    adam_flags = [f"--{k.replace('_', '-')}" for k in ADAM_DEFAULTS if getattr(args, k) is not None]
+    if adam_flags and args.optimizer is None and args.compat is None:
+        notes.append(
+            f"{PROG}: note: {', '.join(adam_flags)} set Adam, but the optimiser is L-BFGS (the "
+            f"default), which ignores them; add --optimizer adam (or --compat an) to run Adam"
+        )
+    for name, value in COMPAT[args.compat].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    for name, value in ADAM_DEFAULTS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    return notes
 
 
 def style_config(args: argparse.Namespace):
@@ -297,6 +358,8 @@ def style_config(args: argparse.Namespace):
         lbfgs_memory=args.lbfgs_memory,
         sizes=tuple(args.sizes or ()),
         stage_iterations=tuple(args.stage_iterations) if args.stage_iterations else None,
+        resize=args.resize,
+        adam_clip=args.compat != "an",
     )
 
 
@@ -325,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     validate(parser, args)
+    for note in resolve(args):
+        print(note, file=sys.stderr, flush=True)
     imaging.warn_precision(PROG, args.precision)
     return imaging.run_main(PROG, lambda: _run(args))
 
@@ -334,7 +399,7 @@ def _run(args: argparse.Namespace) -> int:
     import keras
     import tensorflow as tf
 
-    from style_transfer import color, transfer
+    from style_transfer import color, transfer, vgg
 
     config = style_config(args)
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
@@ -342,7 +407,7 @@ def _run(args: argparse.Namespace) -> int:
     content_rgb = _load("--content", args.content)
     styles_rgb = [_load("--styles", path) for path in args.styles]
     if args.width is not None:
-        content_rgb = transfer.resize_to_width(content_rgb, args.width)
+        content_rgb = transfer.resize_to_width(content_rgb, args.width, config.resize)
     if not config.sizes and content_rgb.shape[1] > MAX_WIDTH:
         raise imaging.UserError(
             f"--content is {content_rgb.shape[1]} pixels wide, above {MAX_WIDTH}; choose a "
@@ -353,11 +418,30 @@ def _run(args: argparse.Namespace) -> int:
     init, blend = starting_point(args, content, styles)
     if isinstance(init, np.ndarray) and args.color_control == "luminance":
         init = color.luminance_image(init)
-    first = transfer.resize_to_width(content, config.sizes[0]) if config.sizes else content
-    initial = transfer.initial_image(init, first, styles, blend, np.random.default_rng(seed))
-    model = transfer.build_feature_model(config, args.network, args.pooling, args.precision)
+    model = transfer.build_feature_model(
+        config,
+        args.network,
+        args.pooling,
+        args.precision,
+        pool_padding=args.pool_padding,
+        transpose_kernels=args.compat == "an",
+    )
+    first = content
+    if config.sizes:
+        first = transfer.resize_to_width(content, config.sizes[0], config.resize)
+    initial = transfer.initial_image(
+        init,
+        first,
+        styles,
+        blend,
+        np.random.default_rng(seed),
+        mean_rgb=vgg.mean_of(model),
+        noise_sigma=transfer.AN_NOISE_SIGMA if args.compat == "an" else None,
+        resize=config.resize,
+    )
 
     def finish(image: np.ndarray) -> np.ndarray:
+        image = np.clip(image, 0.0, 1.0)  # unclipped Adam (--compat an) may leave [0, 1]
         return color.finish_colors(args.color_control, image, content_rgb, args.preserve_colors)
 
     start = time.time()

@@ -148,29 +148,40 @@ def adam(
     beta1: float = 0.9,
     beta2: float = 0.999,
     epsilon: float = 1e-8,
+    clip: bool = True,
     first: int = 1,
 ) -> Iterator[Step]:
-    """Adam (Kingma & Ba 2015) on the pixels, clipped to [0, 1] after each step.
+    """Adam (Kingma & Ba 2015) on the pixels, clipped to [0, 1] after each step if ``clip``.
 
     Hyper-parameters have neural-style's meaning, i.e. for pixels on the 0-255 scale: the step is
     ``learning_rate * m_hat / (sqrt(v_hat) + epsilon)`` in 0-255 units (TensorFlow 1's
     AdamOptimizer form, epsilon outside the square root). Internally x lives in [0, 1], so the
     rate is divided by 255 and epsilon multiplied by 255, which gives identical iterates.
+    ``clip=False`` is neural-style's unbounded variable: iterates (and yielded images) may leave
+    [0, 1]. The arithmetic is TensorFlow 1's float32 Adam kernel, which neural-style ran:
+    ``beta1**t`` and ``beta2**t`` are float32 running products, ``1 - beta`` and the bias
+    correction are computed in float32 (``1 - 0.999`` is then 1.3e-5 off in relative terms, in
+    ``v`` and in the correction alike), and the moments move as ``m += (g - m) (1 - beta1)``.
     """
     scale = 255.0
     x = tf.Variable(np.asarray(x0, np.float32)[None])
     m = tf.Variable(tf.zeros_like(x))
     v = tf.Variable(tf.zeros_like(x))
+    betas = tf.constant([beta1, beta2], tf.float32)
+    powers = tf.Variable(betas)  # beta1**t, beta2**t
+    one = tf.constant(1.0, tf.float32)
 
     @tf.function
-    def step(grad: tf.Tensor, t: tf.Tensor) -> None:
-        m.assign(beta1 * m + (1.0 - beta1) * grad)
-        v.assign(beta2 * v + (1.0 - beta2) * tf.square(grad))
-        alpha = (learning_rate / scale) * tf.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
-        x.assign(tf.clip_by_value(x - alpha * m / (tf.sqrt(v) + epsilon * scale), 0.0, 1.0))
+    def step(grad: tf.Tensor) -> None:
+        alpha = (learning_rate / scale) * tf.sqrt(one - powers[1]) / (one - powers[0])
+        m.assign_add((grad - m) * (one - betas[0]))
+        v.assign_add((tf.square(grad) - v) * (one - betas[1]))
+        stepped = x - (m * alpha) / (tf.sqrt(v) + epsilon * scale)
+        x.assign(tf.clip_by_value(stepped, 0.0, 1.0) if clip else stepped)
+        powers.assign(powers * betas)
 
     _, grad = evaluate(tf.convert_to_tensor(x))
     for t in range(1, iterations + 1):
-        step(grad, tf.constant(float(t), tf.float32))
+        step(grad)
         losses, grad = evaluate(tf.convert_to_tensor(x))
         yield first + t - 1, x.numpy()[0], _floats(losses)

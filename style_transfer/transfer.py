@@ -4,26 +4,40 @@
 :func:`style_transfer.vgg.vgg19_feature_model`), so tests use tiny or random networks. Defaults
 of :class:`StyleConfig` are anishathalye/neural-style's (with its normalisation, see
 :mod:`style_transfer.losses`) and the optimiser is L-BFGS as in Gatys et al. and jcjohnson.
+``resize="pillow"`` and ``adam_clip=False`` (with a ``pool_padding="same"`` feature model, see
+:func:`build_feature_model`) are neural-style's own resizing and unbounded Adam steps.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import imaging
 
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
 from style_transfer import losses as L
 from style_transfer.optimize import adam, lbfgs
-from style_transfer.vgg import VGG19_LAYERS, canonical_layer_name, vgg19_feature_model
+from style_transfer.vgg import (
+    IMAGENET_MEAN_RGB,
+    VGG19_LAYERS,
+    canonical_layer_name,
+    vgg19_feature_model,
+)
 
 CONTENT_LAYERS = ("relu4_2", "relu5_2")  # blended by content_weight_blend, as neural-style
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style")
+RESIZES = ("matlab", "pillow")
+
+#: neural-style's starting noise: N(0, 0.256^2) on the 0-255 scale around the mean pixel
+#: (``tf.random_normal(shape) * 0.256`` added in its mean-subtracted space), here on [0, 1].
+AN_NOISE_SIGMA = 0.256 / 255.0
 
 FeatureModel = Callable[[tf.Tensor], Mapping[str, tf.Tensor]]
 
@@ -36,6 +50,9 @@ class StyleConfig:
     relu5_2 (weight ``1 - content_weight_blend``); otherwise the given layers, equally weighted.
     ``sizes``: image widths of the coarse-to-fine stages (empty: one stage at the content's size);
     ``stage_iterations``: iterations per stage (None: ``iterations`` at every stage).
+    ``resize``: ``"matlab"`` (MATLAB bicubic in float, sizes rounded) or ``"pillow"``
+    (neural-style's: Pillow bicubic on uint8, sizes floored); ``adam_clip``: clip the pixels to
+    [0, 1] after each Adam step (neural-style does not).
     """
 
     content_weight: float = 5.0
@@ -56,6 +73,8 @@ class StyleConfig:
     lbfgs_memory: int = 10
     sizes: tuple[int, ...] = ()
     stage_iterations: tuple[int, ...] | None = None
+    resize: str = "matlab"
+    adam_clip: bool = True
 
 
 def content_layer_weights(config: StyleConfig) -> dict[str, float]:
@@ -94,6 +113,9 @@ def build_feature_model(
     weights="imagenet",
     pooling: str = "max",
     precision: str = "float32",
+    *,
+    pool_padding: str = "valid",
+    transpose_kernels: bool = False,
 ):
     """VGG19 extractor of the layers ``config`` needs (see :func:`vgg19_feature_model`).
 
@@ -101,7 +123,13 @@ def build_feature_model(
     bfloat16 like the convolutions; every loss reduction is float32.
     """
     return vgg19_feature_model(
-        feature_layers(config), weights, pooling, dtype_policy=precision, float32_outputs=False
+        feature_layers(config),
+        weights,
+        pooling,
+        pool_padding=pool_padding,
+        transpose_kernels=transpose_kernels,
+        dtype_policy=precision,
+        float32_outputs=False,
     )
 
 
@@ -112,34 +140,89 @@ def min_image_side(config: StyleConfig) -> int:
     return 2**pools
 
 
-def resize_to_width(image: np.ndarray, width: int) -> np.ndarray:
-    """MATLAB-bicubic resize to ``width`` keeping the aspect ratio; float32 [0, 1]."""
-    h, w = image.shape[:2]
-    if w == width:
-        return np.asarray(image, np.float32)
-    height = max(1, round(h * width / w))
-    return np.clip(imaging.imresize(image, output_shape=(height, width)), 0, 1).astype(np.float32)
+def width_shape(shape: Sequence[int], width: int, method: str = "matlab") -> tuple[int, int]:
+    """``(H, W)`` of an image of ``shape`` resized to ``width`` wide, aspect kept.
+
+    ``"matlab"``: height rounded; ``"pillow"``: ``floor(H / W * width)`` in floating point, as
+    neural-style's ``--width`` (which may drop a row even when ``width == W``).
+    """
+    h, w = int(shape[0]), int(shape[1])
+    if method == "pillow":
+        return max(1, int(math.floor(float(h) / w * width))), int(width)
+    return max(1, round(h * width / w)), int(width)
 
 
-def resize_to_shape(image: np.ndarray, shape: Sequence[int]) -> np.ndarray:
-    """MATLAB-bicubic resize to ``(H, W)``; float32 [0, 1]."""
+def style_shape(
+    shape: Sequence[int], content_width: int, scale: float = 1.0, method: str = "matlab"
+) -> tuple[int, int]:
+    """``(H, W)`` of a style image of ``shape`` scaled to ``scale * content_width`` wide.
+
+    ``"pillow"``: neural-style's arithmetic, both sides ``int(side * scale * content_width / W)``.
+    """
+    if method == "pillow":
+        factor = scale * content_width / shape[1]
+        return max(1, int(shape[0] * factor)), max(1, int(shape[1] * factor))
+    return width_shape(shape, max(1, round(scale * content_width)))
+
+
+def pillow_resize(image: np.ndarray, shape: Sequence[int]) -> np.ndarray:
+    """neural-style's resize: to uint8 (rounded here), Pillow bicubic to ``(H, W)``; float32 [0, 1].
+
+    Pillow's bicubic (a = -0.5, antialiased when shrinking) works on and returns uint8.
+    """
+    pixels = np.round(np.clip(np.asarray(image, np.float64), 0, 1) * 255.0).astype(np.uint8)
+    resized = Image.fromarray(pixels).resize((int(shape[1]), int(shape[0])), Image.BICUBIC)
+    return (np.asarray(resized, np.float32) / np.float32(255.0)).astype(np.float32)
+
+
+def resize_to_shape(image: np.ndarray, shape: Sequence[int], method: str = "matlab") -> np.ndarray:
+    """Bicubic resize to ``(H, W)`` (MATLAB's in float, or Pillow's on uint8); float32 [0, 1]."""
     if tuple(image.shape[:2]) == tuple(shape[:2]):
         return np.asarray(image, np.float32)
+    if method == "pillow":
+        return pillow_resize(image, shape)
     out = imaging.imresize(image, output_shape=tuple(shape[:2]))
     return np.clip(out, 0, 1).astype(np.float32)
 
 
-def scaled_style(style: np.ndarray, content_width: int, scale: float = 1.0) -> np.ndarray:
+def resize_to_width(image: np.ndarray, width: int, method: str = "matlab") -> np.ndarray:
+    """Bicubic resize to ``width`` keeping the aspect ratio (:func:`width_shape`); float32."""
+    return resize_to_shape(image, width_shape(image.shape, width, method), method)
+
+
+def stage_shape(shape: Sequence[int], width: int, method: str = "matlab") -> tuple[int, int]:
+    """``(H, W)`` of a coarse-to-fine stage of ``width``: the content's own at its own width."""
+    if int(width) == int(shape[1]):
+        return int(shape[0]), int(shape[1])
+    return width_shape(shape, width, method)
+
+
+def scaled_style(
+    style: np.ndarray, content_width: int, scale: float = 1.0, method: str = "matlab"
+) -> np.ndarray:
     """neural-style's --style-scales: the style is resized to ``scale * content_width`` wide."""
-    width = max(1, round(scale * content_width))
-    return resize_to_width(style, width)
+    return resize_to_shape(style, style_shape(style.shape, content_width, scale, method), method)
 
 
-def noise_image(content: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """neural-style's noise: ImageNet mean colour plus N(0, (0.1 std(content))^2) per pixel."""
-    mean_rgb = np.array([123.68, 116.779, 103.939]) / 255.0
-    sigma = 0.1 * float(np.std(content))
-    noise = mean_rgb + rng.normal(0.0, sigma, size=content.shape)
+def noise_image(
+    content: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    mean_rgb: Sequence[float] = IMAGENET_MEAN_RGB,
+    sigma: float | None = None,
+) -> np.ndarray:
+    """The network's mean colour plus Gaussian noise per pixel, clipped to [0, 1].
+
+    Args:
+        content: the content image, RGB [0, 1] ``(H, W, 3)`` (its shape, and its spread for
+            the default ``sigma``).
+        mean_rgb: mean pixel, RGB on the 0-255 scale (the network's, see ``vgg_mean_rgb``).
+        sigma: standard deviation on [0, 1]; None: ``0.1 * std(content)`` (ours, the spread
+            neural-style computes but does not use); :data:`AN_NOISE_SIGMA` is the one it uses.
+    """
+    mean = np.asarray(mean_rgb, np.float64) / 255.0
+    sigma = 0.1 * float(np.std(content)) if sigma is None else float(sigma)
+    noise = mean + rng.normal(0.0, sigma, size=content.shape)
     return np.clip(noise, 0, 1).astype(np.float32)
 
 
@@ -149,24 +232,31 @@ def initial_image(
     styles: Sequence[np.ndarray],
     noiseblend: float,
     rng: np.random.Generator,
+    *,
+    mean_rgb: Sequence[float] = IMAGENET_MEAN_RGB,
+    noise_sigma: float | None = None,
+    resize: str = "matlab",
 ) -> np.ndarray:
     """Starting image at the content's shape: ``(1 - noiseblend) * init + noiseblend * noise``.
 
-    ``init`` is ``"content"``, ``"noise"``, ``"style"`` (first style, resized) or an image array.
+    ``init`` is ``"content"``, ``"noise"``, ``"style"`` (first style, resized) or an image array;
+    the noise is :func:`noise_image` (``mean_rgb``, ``noise_sigma``); ``resize`` as
+    :func:`resize_to_shape`.
     """
     if isinstance(init, np.ndarray):
-        base = resize_to_shape(init, content.shape)
+        base = resize_to_shape(init, content.shape, resize)
     elif init == "content":
         base = content
     elif init == "style":
-        base = resize_to_shape(styles[0], content.shape)
+        base = resize_to_shape(styles[0], content.shape, resize)
     elif init == "noise":
-        return noise_image(content, rng)
+        return noise_image(content, rng, mean_rgb=mean_rgb, sigma=noise_sigma)
     else:
         raise ValueError(f"unknown init {init!r}; choose from {INITS} or pass an image")
     if noiseblend <= 0:
         return np.asarray(base, np.float32)
-    blended = (1.0 - noiseblend) * base + noiseblend * noise_image(content, rng)
+    noise = noise_image(content, rng, mean_rgb=mean_rgb, sigma=noise_sigma)
+    blended = (1.0 - noiseblend) * base + noiseblend * noise
     return np.clip(blended, 0, 1).astype(np.float32)
 
 
@@ -257,6 +347,8 @@ def stylize(
         raise ValueError("at least one style image is needed")
     if config.optimizer not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {config.optimizer!r}; choose from {OPTIMIZERS}")
+    if config.resize not in RESIZES:
+        raise ValueError(f"unknown resize {config.resize!r}; choose from {RESIZES}")
     blend = L.normalized(config.style_blend_weights or [1.0] * len(styles))
     scales = config.style_scales or (1.0,) * len(styles)
     if len(blend) != len(styles) or len(scales) != len(styles):
@@ -265,9 +357,13 @@ def stylize(
     image = initial if initial is not None else content
     first = 1
     for width, iterations in stage_plan(config, content.shape[1]):
-        stage_content = resize_to_width(content, width)
-        stage_styles = [scaled_style(s, width, k) for s, k in zip(styles, scales, strict=True)]
-        image = resize_to_shape(image, stage_content.shape)
+        stage_content = resize_to_shape(
+            content, stage_shape(content.shape, width, config.resize), config.resize
+        )
+        stage_styles = [
+            scaled_style(s, width, k, config.resize) for s, k in zip(styles, scales, strict=True)
+        ]
+        image = resize_to_shape(image, stage_content.shape, config.resize)
         evaluate = make_evaluate(
             feature_model, stage_content, stage_styles, config, image.shape, blend
         )
@@ -282,6 +378,7 @@ def stylize(
                 beta1=config.beta1,
                 beta2=config.beta2,
                 epsilon=config.epsilon,
+                clip=config.adam_clip,
                 first=first,
             )
         )
@@ -293,16 +390,11 @@ def stylize(
 def check_sizes(content: np.ndarray, styles: Sequence[np.ndarray], config: StyleConfig) -> None:
     """Raise UserError if any stage's content or scaled style is too small for the network."""
     scales = config.style_scales or (1.0,) * len(styles)
-    h, w = content.shape[:2]
-    for width, _ in stage_plan(config, w):
-        _check_size((max(1, round(h * width / w)), width), config)
+    for width, _ in stage_plan(config, content.shape[1]):
+        _check_size(stage_shape(content.shape, width, config.resize), config)
         for style, scale in zip(styles, scales, strict=False):
-            sw = max(1, round(scale * width))
-            _check_size(
-                (max(1, round(style.shape[0] * sw / style.shape[1])), sw),
-                config,
-                what="scaled style image",
-            )
+            shape = style_shape(style.shape, width, scale, config.resize)
+            _check_size(shape, config, what="scaled style image")
 
 
 def _check_size(shape: Sequence[int], config: StyleConfig, what: str = "image") -> None:

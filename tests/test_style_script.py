@@ -30,7 +30,8 @@ NEURAL_STYLE_OPTIONS = [
 ]  # fmt: skip
 OUR_OPTIONS = [
     "--optimizer", "--init", "--seed", "--sizes", "--stage-iterations", "--color-control",
-    "--content-layers", "--style-layers", "--precision", "--lbfgs-memory",
+    "--content-layers", "--style-layers", "--precision", "--lbfgs-memory", "--compat",
+    "--pool-padding", "--resize",
 ]  # fmt: skip
 
 
@@ -102,6 +103,74 @@ def test_end_to_end_with_progress_checkpoints_and_coarse_to_fine(images, tmp_pat
     assert config["style_blend_weights"] == [3.0, 1.0] and config["iterations_run"] == 5
     assert config["output_shape"] == [33, 40, 3]
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_compat_an_runs_neural_styles_algorithm(images, tmp_path, capsys):
+    out = tmp_path / "an.png"
+    code, _, err = _run(
+        capsys, "--content", images["content"], "--styles", images["style"], "--output", out,
+        *RANDOM, "--compat", "an", "--width", "37", "--iterations", "2", "--seed", "1",
+        "--learning-rate", "30",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "note:" not in err  # --compat an runs Adam: nothing to warn about
+    assert Image.open(out).size == (37, 30)  # floor(40 / 48 * 37) = 30 (round would give 31)
+    config = json.loads((tmp_path / "an.config.json").read_text())
+    assert config["optimizer"] == "adam" and config["learning_rate"] == 30.0
+    assert config["resize"] == "pillow" and config["adam_clip"] is False
+    args = config["arguments"]
+    assert args["compat"] == "an" and args["pool_padding"] == "same"
+
+
+def test_default_run_keeps_our_defaults(images, tmp_path, capsys):
+    out = tmp_path / "ours.png"
+    code, _, err = _run(
+        capsys, "--content", images["content"], "--styles", images["style"], "--output", out,
+        *RANDOM, "--width", "37", "--iterations", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    assert Image.open(out).size == (37, 31)  # round(40 / 48 * 37)
+    config = json.loads((tmp_path / "ours.config.json").read_text())
+    assert config["optimizer"] == "lbfgs" and config["resize"] == "matlab" and config["adam_clip"]
+    assert config["arguments"]["pool_padding"] == "valid"
+
+
+@pytest.mark.parametrize(
+    ("extra", "note"),
+    [
+        (["--learning-rate", "5"], "--learning-rate set Adam"),
+        (["--beta1", "0.8", "--eps", "1e-6"], "--beta1, --eps set Adam"),
+        (["--learning-rate", "5", "--optimizer", "adam"], None),
+        (["--beta2", "0.99", "--optimizer", "lbfgs"], None),
+        ([], None),
+    ],
+)
+def test_adam_settings_without_optimizer_say_which_optimizer_runs(
+    images, tmp_path, capsys, extra, note
+):
+    out = tmp_path / "o.png"
+    base = ["--content", images["content"], "--styles", images["style"], "--output", out]
+    code, _, err = _run(capsys, *base, *RANDOM, "--iterations", "1", *extra)
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "note:" in line]
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and note in notes[0], err
+        assert notes[0].startswith("neural_style.py: note:") and "L-BFGS" in notes[0]
+        assert "--optimizer adam" in notes[0]
+
+
+@pytest.mark.parametrize(
+    "conflict",
+    [["--optimizer", "lbfgs"], ["--pool-padding", "valid"], ["--resize", "matlab"]],
+)
+def test_compat_an_rejects_conflicting_flags(images, tmp_path, capsys, conflict):
+    out = tmp_path / "o.png"
+    base = ["--content", images["content"], "--styles", images["style"], "--output", out]
+    code, _, err = _run(capsys, *base, *RANDOM, "--compat", "an", *conflict)
+    assert code == 2 and not out.exists()
+    assert err.count("\n") == 1 and f"drop {' '.join(conflict)}" in err, err
 
 
 def test_seed_makes_runs_repeatable(images, tmp_path, capsys):

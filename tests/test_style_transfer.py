@@ -9,6 +9,7 @@ import imaging
 import numpy as np
 import pytest
 import tensorflow as tf
+from PIL import Image
 
 from style_transfer import color, optimize, transfer, vgg
 from style_transfer.plot import loss_plot
@@ -180,6 +181,37 @@ def test_initial_images():
     np.testing.assert_allclose(blend, np.clip(0.75 * content + 0.25 * noise, 0, 1), atol=1e-6)
     from_array = transfer.initial_image(style, content, [style], 0.0, rng())
     assert from_array.shape == content.shape
+
+
+@pytest.mark.parametrize(
+    ("sigma", "expected"), [(None, lambda c: 0.1 * np.std(c)), (transfer.AN_NOISE_SIGMA, None)]
+)
+def test_noise_is_the_networks_mean_colour_plus_gaussian_noise(sigma, expected):
+    content = _smooth_image(64, 80)
+    mean_rgb = (90.0, 140.0, 60.0)
+    noise = transfer.initial_image(
+        "noise", content, [content], 1.0, np.random.default_rng(4), mean_rgb=mean_rgb,
+        noise_sigma=sigma,
+    )  # fmt: skip
+    want = expected(content) if expected else 0.256 / 255.0
+    np.testing.assert_allclose(
+        noise.mean(axis=(0, 1)), np.array(mean_rgb) / 255, atol=3 * want / 64
+    )
+    np.testing.assert_allclose(noise.std(axis=(0, 1)), want, rtol=0.03)
+
+
+def test_pillow_resizing_is_neural_styles():
+    image = _smooth_image(45, 37)
+    assert transfer.width_shape(image.shape, 29, "pillow") == (35, 29)
+    assert transfer.width_shape(image.shape, 29) == (35, 29)
+    assert transfer.width_shape((40, 48), 37, "pillow") == (30, 37)  # floor; round gives 31
+    assert transfer.style_shape((33, 41), 29, 1.0, "pillow") == (23, 29)
+    assert transfer.style_shape((50, 27), 29, 0.8, "pillow") == (42, 23)
+    as_uint8 = np.round(image * 255).astype(np.uint8)
+    ours = transfer.resize_to_width(image, 29, "pillow")
+    pillow = np.asarray(Image.fromarray(as_uint8).resize((29, 35), Image.BICUBIC))
+    np.testing.assert_array_equal(np.round(ours * 255), pillow)
+    np.testing.assert_array_equal(transfer.resize_to_shape(image, image.shape, "pillow"), image)
 
 
 def test_preserve_colors_keeps_luminance_of_result_and_chroma_of_content():

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import scipy.io
+from matconvnet_files import VGG19_WIDTHS, matconvnet_entries, matconvnet_forward, write_matconvnet
 
 from style_transfer import vgg
 from style_transfer.weights import WeightsError, build_keras_application
@@ -127,44 +128,81 @@ def test_imagenet_offline_gives_one_clear_message():
     assert "offline" in message and "~/.keras/models" in message and "\n" not in message
 
 
-def _matconvnet_layers(model: keras.Model, *, break_shape: bool = False) -> np.ndarray:
-    """MatConvNet-style layer cell array from a Keras VGG19 (inverse of the loader's conversion)."""
-    entries = []
-    for name in vgg.VGG19_LAYERS:
-        block, rest = name[5], name.split("_")[1]
-        if rest.startswith("conv"):
-            kernel, bias = model.get_layer(name).get_weights()
-            if rest == "conv1" and block == "1":
-                kernel = kernel[:, :, ::-1, :]  # Keras/Caffe BGR -> MatConvNet RGB
-            kernel = np.transpose(kernel, (1, 0, 2, 3))
-            if break_shape and name == "block3_conv2":
-                kernel = kernel[:, :, :-1, :]
-            params = np.empty((1, 2), dtype=object)
-            params[0, 0], params[0, 1] = kernel, bias.reshape(1, -1)
-            caffe = f"conv{block}_{rest[4:]}"
-            entries.append({"name": caffe, "type": "conv", "weights": params})
-            entries.append({"name": f"relu{block}_{rest[4:]}", "type": "relu", "weights": []})
-        else:
-            entries.append({"name": f"pool{block}", "type": "pool", "weights": []})
-    cells = np.empty((1, len(entries)), dtype=object)
-    for i, entry in enumerate(entries):
-        cells[0, i] = entry
-    return cells
+# --------------------------------------------------------------------------- MatConvNet files
 
 
-def test_matconvnet_file_round_trip(base, tmp_path):
+@pytest.fixture(scope="module")
+def vgg_mat_entries():
+    return matconvnet_entries(VGG19_WIDTHS)
+
+
+@pytest.mark.parametrize(
+    ("layout", "mean_rgb"),
+    [("old", (123.68, 116.779, 103.939)), ("old", (90.0, 140.5, 60.25)), ("new", (131, 99, 77))],
+)
+def test_matconvnet_file_as_published(vgg_mat_entries, tmp_path, layout, mean_rgb):
     path = tmp_path / "imagenet-vgg-verydeep-19.mat"
-    scipy.io.savemat(path, {"layers": _matconvnet_layers(base)})
+    write_matconvnet(path, vgg_mat_entries, mean_rgb, layout)
+    assert vgg.read_matconvnet_mean(str(path)) == pytest.approx(mean_rgb, abs=1e-4)
     loaded = vgg.load_vgg19(str(path))
-    for a, b in zip(base.get_weights(), loaded.get_weights(), strict=True):
-        np.testing.assert_array_equal(a, b)
+    assert loaded.vgg_mean_rgb == pytest.approx(mean_rgb, abs=1e-4)
+    stored = {e["name"]: e["weights"][0] for e in vgg_mat_entries if e["name"].startswith("conv")}
+    for name in ("block2_conv1", "block5_conv4"):  # h x w x in x out in both
+        kernel, bias = loaded.get_layer(name).get_weights()
+        caffe = "conv" + name[5] + "_" + name[-1]
+        np.testing.assert_array_equal(kernel, stored[caffe][0])
+        np.testing.assert_array_equal(bias, stored[caffe][1].reshape(-1))
+    # What the network computes, against MatConvNet's definition (orientation, RGB, the mean):
+    image = np.random.default_rng(5).random((9, 7, 3))
+    features = vgg.vgg19_feature_model(["relu1_1"], loaded)
+    assert features.vgg_mean_rgb == pytest.approx(mean_rgb, abs=1e-4)
+    ours = features(image[None].astype(np.float32))["block1_conv1"].numpy()[0]
+    kernel, bias = stored["conv1_1"]
+    expected = matconvnet_forward(image, kernel.astype(np.float64), bias, mean_rgb)
+    np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-3)
+    transposed = matconvnet_forward(image, kernel.transpose(1, 0, 2, 3), bias, mean_rgb)
+    assert np.abs(ours - transposed).max() > 0.1  # the test sees the kernel orientation
 
 
-def test_matconvnet_file_errors(base, tmp_path):
+def test_matconvnet_mean_other_than_imagenet_changes_the_features(vgg_mat_entries, tmp_path):
+    paths = {}
+    for key, mean in (("imagenet", (123.68, 116.779, 103.939)), ("other", (60.0, 150.0, 200.0))):
+        paths[key] = tmp_path / f"{key}.mat"
+        write_matconvnet(paths[key], vgg_mat_entries, mean)
+    image = np.random.default_rng(6).random((1, 8, 8, 3)).astype(np.float32)
+    out = {
+        k: vgg.vgg19_feature_model(["relu1_1"], str(p))(image)["block1_conv1"].numpy()
+        for k, p in paths.items()
+    }
+    reference = vgg.vgg19_feature_model(
+        ["relu1_1"], str(paths["imagenet"]), mean_rgb=(60, 150, 200)
+    )
+    np.testing.assert_allclose(out["other"], reference(image)["block1_conv1"], rtol=1e-5)
+    assert np.abs(out["other"] - out["imagenet"]).max() > 1.0
+
+
+def test_matconvnet_file_without_mean_uses_imagenet(vgg_mat_entries, tmp_path):
+    path = tmp_path / "no-mean.mat"
+    write_matconvnet(path, vgg_mat_entries, None)
+    assert vgg.read_matconvnet_mean(str(path)) is None
+    assert vgg.load_vgg19(str(path), pooling="avg").vgg_mean_rgb == vgg.IMAGENET_MEAN_RGB
+
+
+def test_matconvnet_file_errors(vgg_mat_entries, tmp_path):
+    broken = [dict(e) for e in vgg_mat_entries]
+    index = next(i for i, e in enumerate(broken) if e["name"] == "conv3_2")
+    weights = np.empty((1, 2), dtype=object)
+    weights[0, 0] = broken[index]["weights"][0, 0][:, :, :-1, :]
+    weights[0, 1] = broken[index]["weights"][0, 1]
+    broken[index]["weights"] = weights
     bad_shape = tmp_path / "bad.mat"
-    scipy.io.savemat(bad_shape, {"layers": _matconvnet_layers(base, break_shape=True)})
+    write_matconvnet(bad_shape, broken)
     with pytest.raises(WeightsError, match="conv3_2"):
         vgg.load_vgg19(str(bad_shape))
+    missing = tmp_path / "missing.mat"
+    write_matconvnet(missing, [e for e in vgg_mat_entries if e["name"] != "conv4_4"])
+    with pytest.raises(WeightsError, match="conv4_4 missing"):
+        vgg.load_vgg19(str(missing))
     corrupt = tmp_path / "corrupt.mat"
     corrupt.write_bytes(b"\x00garbage" * 50)
     with pytest.raises(WeightsError, match="not a readable"):
@@ -175,6 +213,32 @@ def test_matconvnet_file_errors(base, tmp_path):
         vgg.load_vgg19(str(no_layers))
     with pytest.raises(WeightsError, match="not found"):
         vgg.load_vgg19(str(tmp_path / "absent.mat"))
+
+
+def test_same_pool_padding_rounds_odd_sides_up(base):
+    x = np.random.default_rng(7).random((1, 13, 9, 3)).astype(np.float32)
+    valid = vgg.vgg19_feature_model(["relu2_1"], base)(x)["block2_conv1"]
+    same = vgg.vgg19_feature_model(["relu2_1"], base, pool_padding="same")(x)["block2_conv1"]
+    assert valid.shape == (1, 6, 4, 128) and same.shape == (1, 7, 5, 128)
+    inner = vgg.vgg19_feature_model(["relu1_2"], base)(x)["block1_conv2"].numpy()[0]
+    pooled = keras.Model(
+        *(lambda m: (m.input, m.get_layer("block1_pool").output))(
+            vgg.vgg19_feature_model(["relu2_1"], base, pool_padding="same")
+        )
+    )(x).numpy()[0]
+    np.testing.assert_allclose(pooled[6, 4], inner[12, 8], rtol=1e-6)  # the corner pooled alone
+    np.testing.assert_allclose(pooled[0, 0], inner[:2, :2].max(axis=(0, 1)), rtol=1e-6)
+    with pytest.raises(ValueError, match="padding"):
+        vgg.vgg19_feature_model(["relu2_1"], base, pool_padding="full")
+
+
+def test_transposed_kernels_swap_the_spatial_axes(base):
+    model = vgg.vgg19_feature_model(["relu1_2"], base, transpose_kernels=True)
+    for name in ("block1_conv1", "block1_conv2"):
+        np.testing.assert_array_equal(
+            model.get_layer(name).get_weights()[0],
+            base.get_layer(name).get_weights()[0].transpose(1, 0, 2, 3),
+        )
 
 
 def test_legacy_keras_h5_file_as_distributed_by_keras(base, tmp_path):
