@@ -24,8 +24,9 @@ import tensorflow as tf
 from PIL import Image
 
 from scripts import sr_export, sr_upscale
-from sr import export
+from sr import export, models
 from sr.upscalers import shipped_weights
+from sr.weights import metadata, save_weights
 
 MODELS = ("srcnn", "vdsr", "vdsr_sp")
 SCALES = (2, 3, 4)
@@ -225,3 +226,27 @@ def test_overwrite_replaces_an_earlier_export_atomically(exports, tmp_path, monk
     assert export.is_export_dir(out) and not (out / "marker").exists()
     assert (out / export.TFLITE_NAME).stat().st_size > 30_000  # the 8,129 weights are in it
     assert [p.name for p in tmp_path.iterdir()] == ["srcnn_x2"]
+
+
+@pytest.mark.filterwarnings(r"ignore:\s*Warning. tf.lite.Interpreter is deprecated:UserWarning")
+def test_weights_file_vdsr_sp_without_residual(images, tmp_path):
+    """``--weights``: a 4-layer VDSR-sp x3 without the global residual (one input, the LR Y)."""
+    net = models.vdsr_sp(3, depth=4, residual=False)
+    rng = np.random.default_rng(5)
+    for w in net.weights:
+        w.assign(rng.normal(0, 0.05, w.shape).astype(np.float32))
+    weights = tmp_path / "sp.weights.h5"
+    meta = metadata("vdsr_sp", [3], depth=4, vdsr_sp_residual=False)
+    save_weights(net, weights, meta)
+    out = tmp_path / "export"
+    common = ["--model", "vdsr_sp", "--scale", "3", "--weights", str(weights)]
+    assert sr_export.main([*common, str(out)]) == 0
+    src, want = images["crop"], tmp_path / "want.png"
+    assert sr_upscale.main([str(src), str(want), *common[:4], "--no-tile", *common[4:]]) == 0
+    want = np.asarray(Image.open(want)).astype(int)
+    image = np.asarray(Image.open(src))
+    serve = tf.saved_model.load(str(out)).signatures["serving_default"]
+    got = serve(image=tf.constant(image))["upscaled"].numpy()
+    assert np.abs(got.astype(int) - want).max() <= 1
+    runner = tf.lite.Interpreter(model_path=str(out / "model.tflite")).get_signature_runner()
+    assert np.abs(runner(image=image)["upscaled"].astype(int) - want).max() <= 2
