@@ -105,7 +105,18 @@ def test_end_to_end_with_progress_checkpoints_and_coarse_to_fine(images, tmp_pat
     assert not list(tmp_path.glob(".*tmp"))
 
 
-def test_compat_an_runs_neural_styles_algorithm(images, tmp_path, capsys):
+def test_compat_an_runs_neural_styles_algorithm(images, tmp_path, capsys, monkeypatch):
+    from style_transfer import transfer
+
+    seen = {}
+    for name in ("build_feature_model", "initial_image"):
+        real = getattr(transfer, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            seen[_name] = kwargs
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(transfer, name, spy)
     out = tmp_path / "an.png"
     code, _, err = _run(
         capsys, "--content", images["content"], "--styles", images["style"], "--output", out,
@@ -120,6 +131,9 @@ def test_compat_an_runs_neural_styles_algorithm(images, tmp_path, capsys):
     assert config["resize"] == "pillow" and config["adam_clip"] is False
     args = config["arguments"]
     assert args["compat"] == "an" and args["pool_padding"] == "same"
+    assert seen["build_feature_model"] == {"pool_padding": "same", "transpose_kernels": True}
+    assert seen["initial_image"]["noise_sigma"] == pytest.approx(0.256 / 255)
+    assert seen["initial_image"]["resize"] == "pillow"
 
 
 def test_default_run_keeps_our_defaults(images, tmp_path, capsys):
