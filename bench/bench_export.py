@@ -13,9 +13,9 @@ does) to a temporary directory, then upscales the same ``--size`` x ``--size`` c
   one float32 graph, uint8 in and out);
 * ``tflite``: the exported ``model.tflite`` in ``tf.lite.Interpreter`` (XNNPACK, built-in ops).
 
-Prints the median seconds and output megapixels per second of each, their ratio to the Keras
-path, and the largest difference from it in uint8 levels. These machines are shared: compare
-the ratios, measured in one run, not the seconds.
+Prints the median seconds (the three take turns, ``--repeats`` times) and output megapixels
+per second of each, their ratio to the Keras path, and the largest difference from it in uint8
+levels. These machines are shared: compare the ratios, measured in one run, not the seconds.
 """
 
 from __future__ import annotations
@@ -43,14 +43,16 @@ from sr.upscalers import get_upscaler, shipped_weights  # noqa: E402
 from sr.weights import load_model  # noqa: E402
 
 
-def median_time(fn, repeats: int) -> tuple[float, np.ndarray]:
-    out = fn()  # warm-up (tracing, allocation)
-    times = []
+def median_times(paths: dict, repeats: int) -> dict[str, tuple[float, np.ndarray]]:
+    """Median seconds and output of each function; the repeats take turns (shared machines)."""
+    outputs = {name: fn() for name, fn in paths.items()}  # warm-up (tracing, allocation)
+    times: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
+        for name, fn in paths.items():
+            start = time.perf_counter()
+            outputs[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(times[name]), outputs[name]) for name in paths}
 
 
 def photo(size: int) -> np.ndarray:
@@ -95,7 +97,7 @@ def main() -> None:
             "savedmodel": lambda: serve(image=tf.constant(image))["upscaled"].numpy(),
             "tflite": lambda: runner(image=image)["upscaled"],
         }
-        results = {name: median_time(fn, args.repeats) for name, fn in paths.items()}
+        results = median_times(paths, args.repeats)
 
     base, reference = results["keras"]
     print(
