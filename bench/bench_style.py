@@ -1,7 +1,8 @@
 """Benchmarks of neural style transfer (random VGG19 weights; timings, not image quality).
 
-    python bench/bench_style.py                      # all three sections, ~5 min on 2 busy cores
+    python bench/bench_style.py                      # speed, optim, c2f: ~5 min on 2 busy cores
     python bench/bench_style.py --sections speed --size 512 --precisions float32
+    python bench/bench_style.py --sections curves --curve-widths 128 --curve-runs lbfgs adam
 
 Sections:
   speed  seconds per iteration at SIZE x SIZE (L-BFGS and Adam) as a ratio to the bare VGG19
@@ -11,6 +12,10 @@ Sections:
          start (OPTIM_SIZE pixels), every final image scored by the float32 loss.
   c2f    wall time and peak memory (max RSS of a fresh process) of a 1024-pixel-wide output:
          one stage of K iterations vs coarse-to-fine 256 (K) -> 512 (K/2) -> 1024 (K/4).
+  curves time-to-loss curves of L-BFGS and Adam (and L-BFGS variants: history size, line
+         search, without the [0, 1] bound, coarse-to-fine) from one noise start, at each
+         --curve-widths, on synthetic images and on Set14 (monarch as content, baboon as
+         style; --data-dir): one JSON line per run with (iteration, cpu_s, wall_s, loss) rows.
 """
 
 from __future__ import annotations
@@ -173,6 +178,70 @@ def optimizers(base, size: int, iterations: int) -> dict:
     return result
 
 
+CURVE_RUNS = {
+    "lbfgs": {"optimizer": "lbfgs"},
+    "adam": {"optimizer": "adam"},
+    "lbfgs_m5": {"optimizer": "lbfgs", "memory": 5},
+    "lbfgs_m30": {"optimizer": "lbfgs", "memory": 30},
+    "lbfgs_ls5": {"optimizer": "lbfgs", "max_line_search": 5},
+    "lbfgs_unbounded": {"optimizer": "lbfgs", "bounded": False},
+    "lbfgs_c2f": {"optimizer": "lbfgs", "c2f": True},
+    "adam_lr5": {"optimizer": "adam", "learning_rate": 5.0},
+    "adam_lr20": {"optimizer": "adam", "learning_rate": 20.0},
+}
+
+
+def curve_images(kind: str, width: int, data_dir: str) -> tuple[np.ndarray, np.ndarray]:
+    """(content, style) at ``width`` wide: synthetic, or Set14's monarch and baboon."""
+    if kind == "synthetic":
+        return synthetic(width * 3 // 4, width, 0), synthetic(width, width, 1)
+    import imaging
+
+    content = imaging.load_image(os.path.join(data_dir, "Set14", "monarch.png"))
+    style = imaging.load_image(os.path.join(data_dir, "Set14", "baboon.png"))
+    return transfer.resize_to_width(content, width), transfer.resize_to_width(style, width)
+
+
+def curve(base, content, style, iterations: int, run: dict) -> list[tuple]:
+    """(iteration, cpu_s, wall_s, total loss) after each iteration of one optimiser run."""
+    config = transfer.StyleConfig()
+    model = transfer.build_feature_model(config, base)
+    start = transfer.initial_image("noise", content, [style], 1.0, np.random.default_rng(0))
+    rows, clock = [], Clock()
+    if run.get("c2f"):  # half width for half the iterations, then full width
+        half = content.shape[1] // 2
+        staged = transfer.StyleConfig(
+            sizes=(half, content.shape[1]), stage_iterations=(iterations // 2, iterations // 2)
+        )
+        steps = transfer.stylize(content, [style], model, staged, start)
+        for it, image, losses in steps:
+            wall, cpu = clock.elapsed()
+            if image.shape == content.shape:
+                rows.append((it, round(cpu, 2), round(wall, 2), float(f"{losses['total']:.6g}")))
+        return rows
+    evaluate = transfer.make_evaluate(model, content, [style], config, content.shape, [1.0])
+    if run["optimizer"] == "adam":
+        lr = run.get("learning_rate", 10.0)
+        steps = optimize.adam(evaluate, start, iterations, learning_rate=lr)
+    else:
+        options = {k: run[k] for k in ("memory", "bounded", "max_line_search") if k in run}
+        steps = optimize.lbfgs(evaluate, start, iterations, **options)
+    for it, _, losses in steps:
+        wall, cpu = clock.elapsed()
+        rows.append((it, round(cpu, 2), round(wall, 2), float(f"{losses['total']:.6g}")))
+    return rows
+
+
+def curves(base, widths, kinds, runs, iterations, data_dir) -> None:
+    for kind in kinds:
+        for width in widths:
+            content, style = curve_images(kind, width, data_dir)
+            for name in runs:
+                rows = curve(base, content, style, iterations, CURVE_RUNS[name])
+                record = {"images": kind, "width": width, "height": content.shape[0]}
+                print(json.dumps({"curve": {**record, "run": name, "rows": rows}}), flush=True)
+
+
 def c2f_child(sizes: list[int], iterations: list[int], precision: str) -> None:
     keras.utils.set_random_seed(0)
     base = vgg.load_vgg19("random")
@@ -238,6 +307,14 @@ def main() -> int:
     p.add_argument("--optim-iterations", type=int, default=100)
     p.add_argument("--c2f-iterations", type=int, default=4, help="K")
     p.add_argument("--c2f-precision", default="mixed_bfloat16")
+    p.add_argument("--curve-widths", type=int, nargs="+", default=[128, 256])
+    p.add_argument("--curve-images", nargs="+", default=["synthetic", "set14"])
+    p.add_argument("--curve-runs", nargs="+", default=list(CURVE_RUNS), choices=list(CURVE_RUNS))
+    p.add_argument("--curve-iterations", type=int, default=100)
+    p.add_argument(
+        "--data-dir",
+        default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"),
+    )
     p.add_argument("--c2f-child", help=argparse.SUPPRESS)
     p.add_argument("--child-sizes", type=int, nargs="+", help=argparse.SUPPRESS)
     p.add_argument("--child-iterations", type=int, nargs="+", help=argparse.SUPPRESS)
@@ -258,6 +335,15 @@ def main() -> int:
     if "optim" in args.sections:
         result = optimizers(base, args.optim_size, args.optim_iterations)
         print(json.dumps({"optim": result}), flush=True)
+    if "curves" in args.sections:
+        curves(
+            base,
+            args.curve_widths,
+            args.curve_images,
+            args.curve_runs,
+            args.curve_iterations,
+            args.data_dir,
+        )
     if "c2f" in args.sections:
         print(json.dumps({"c2f": c2f(args.c2f_iterations, args.c2f_precision)}), flush=True)
     return 0

@@ -62,7 +62,14 @@ class _Stop(Exception):
 
 
 def lbfgs(
-    evaluate: Evaluate, x0: np.ndarray, iterations: int, *, memory: int = 10, first: int = 1
+    evaluate: Evaluate,
+    x0: np.ndarray,
+    iterations: int,
+    *,
+    memory: int = 10,
+    first: int = 1,
+    bounded: bool = True,
+    max_line_search: int = 20,
 ) -> Iterator[Step]:
     """L-BFGS-B (Byrd et al. 1995, scipy) on the pixels, bounded to [0, 1].
 
@@ -76,6 +83,8 @@ def lbfgs(
         iterations: maximum number of L-BFGS iterations (each may evaluate more than once).
         memory: number of correction pairs kept (scipy ``maxcor``).
         first: number given to the first iteration (coarse-to-fine stages continue the count).
+        bounded: keep the pixels in [0, 1] (False: unbounded L-BFGS, for measurements).
+        max_line_search: line-search steps allowed per iteration (scipy ``maxls``).
     """
     shape = (1, *x0.shape)
     last: dict[str, object] = {}
@@ -104,12 +113,13 @@ def lbfgs(
                 np.asarray(x0, np.float64).reshape(-1),
                 jac=True,
                 method="L-BFGS-B",
-                bounds=scipy.optimize.Bounds(0.0, 1.0),
+                bounds=scipy.optimize.Bounds(0.0, 1.0) if bounded else None,
                 callback=callback,
                 options={
                     "maxiter": iterations,
                     "maxfun": 4 * iterations + 20,
                     "maxcor": memory,
+                    "maxls": max_line_search,
                     "ftol": 0.0,
                     "gtol": 0.0,
                 },
