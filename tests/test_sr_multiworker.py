@@ -12,12 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imaging import imresize
-
-import h5py
 import numpy as np
 import pytest
 from PIL import Image
+from sr_helpers import smooth_image, weight_arrays
 
 from scripts import sr_prepare, srcnn
 from sr.distribute import local_tf_configs
@@ -31,11 +29,8 @@ FLAGS += ["--optimizer", "adam", "--lr", "1e-3", "--lr-last", "1e-4", "--seed", 
 def patch_file(tmp_path_factory):
     root = tmp_path_factory.mktemp("mw")
     (root / "img").mkdir()
-    rng = np.random.default_rng(0)
     for i in range(4):
-        small = rng.integers(0, 256, (17, 17, 3)).astype(float)
-        image = np.clip(np.rint(imresize(small, 4.0)[:64, :64]), 0, 255).astype(np.uint8)
-        Image.fromarray(image).save(root / "img" / f"t{i}.png")
+        Image.fromarray(smooth_image(64, 64, i)).save(root / "img" / f"t{i}.png")
     out = root / "s.h5"
     assert (
         sr_prepare.main(["srcnn", "--images", str(root / "img"), "--scale", "3", "-o", str(out)])
@@ -62,13 +57,6 @@ def _cluster(args: list[str], hooks: dict[int, str] | None = None) -> list[tuple
     return results
 
 
-def _weights(path):
-    out = {}
-    with h5py.File(path) as h5:
-        h5.visititems(lambda n, o: out.setdefault(n, o[...]) if isinstance(o, h5py.Dataset) else 0)
-    return out
-
-
 @pytest.fixture(scope="module")
 def two_workers(patch_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("pair") / "run"
@@ -80,8 +68,8 @@ def two_workers(patch_file, tmp_path_factory):
 
 def test_two_workers_hold_the_weights_of_one_process(two_workers, patch_file, tmp_path):
     chief, other = (
-        _weights(two_workers / "last.weights.h5"),
-        _weights(two_workers / ".worker-1" / "last.weights.h5"),
+        weight_arrays(two_workers / "last.weights.h5"),
+        weight_arrays(two_workers / ".worker-1" / "last.weights.h5"),
     )
     for key in chief:
         np.testing.assert_array_equal(chief[key], other[key], err_msg=key)
@@ -90,7 +78,7 @@ def test_two_workers_hold_the_weights_of_one_process(two_workers, patch_file, tm
     assert not (two_workers / ".worker-1" / "logs").exists()  # only the chief logs
     single = tmp_path / "single"
     assert srcnn.main(["--patches", str(patch_file), *FLAGS, "--out", str(single)]) == 0
-    alone = _weights(single / "last.weights.h5")
+    alone = weight_arrays(single / "last.weights.h5")
     for key in chief:
         np.testing.assert_allclose(chief[key], alone[key], rtol=1e-5, atol=1e-6, err_msg=key)
 
@@ -104,7 +92,10 @@ def test_a_stop_asked_of_one_worker_stops_both_and_they_resume_exactly(
     assert [code for code, _ in results] == [130, 130], results[0][1][-2000:]
     results = _cluster(["--resume", "--out", str(out)])
     assert [code for code, _ in results] == [0, 0], results[0][1][-2000:]
-    resumed, straight = _weights(out / "last.weights.h5"), _weights(two_workers / "last.weights.h5")
+    resumed, straight = (
+        weight_arrays(out / "last.weights.h5"),
+        weight_arrays(two_workers / "last.weights.h5"),
+    )
     for key in straight:
         np.testing.assert_array_equal(resumed[key], straight[key], err_msg=key)
 

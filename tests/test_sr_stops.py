@@ -12,24 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imaging import imresize
-
-import h5py
-import numpy as np
 import pytest
 from PIL import Image
+from sr_helpers import assert_same_weights, smooth_image
 
 from scripts import sr_prepare, srcnn, vdsr
 from sr.checkpoints import counters_of
 from sr.fit import StopRequest
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _image(h, w, seed):
-    rng = np.random.default_rng(seed)
-    small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3)).astype(float)
-    return np.clip(np.rint(imresize(small, 4.0)[:h, :w]), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")
@@ -39,25 +30,11 @@ def patches(tmp_path_factory):
     for name, size in (("small", 64), ("large", 96)):
         (root / name).mkdir()
         for i in range(4):
-            Image.fromarray(_image(size, size, i)).save(root / name / f"t{i}.png")
+            Image.fromarray(smooth_image(size, size, i)).save(root / name / f"t{i}.png")
     small, large = ["--images", str(root / "small")], ["--images", str(root / "large")]
     assert sr_prepare.main(["srcnn", *small, "--scale", "3", "-o", str(root / "s.h5")]) == 0
     assert sr_prepare.main(["vdsr", *large, "-o", str(root / "v.h5")]) == 0
     return root
-
-
-def _weights(path):
-    out = {}
-    with h5py.File(path) as h5:
-        h5.visititems(lambda n, o: out.setdefault(n, o[...]) if isinstance(o, h5py.Dataset) else 0)
-    return out
-
-
-def _same_weights(a, b):
-    wa, wb = _weights(a), _weights(b)
-    assert wa.keys() == wb.keys()
-    for key in wa:
-        np.testing.assert_array_equal(wa[key], wb[key], err_msg=key)
 
 
 def _run_script(script: str, args: list[str], signal_at: str = "") -> subprocess.CompletedProcess:
@@ -104,7 +81,7 @@ def test_stop_at_a_step_then_resume_equals_an_uninterrupted_run(
         counters = _newest(out)
         assert (counters["global_step"], counters["step_in_epoch"]) == (step, step - 3)
     assert srcnn.main(["--out", str(out), "--resume"]) == 0
-    _same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
+    assert_same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
     assert _history(out) == [1, 2, 3]
 
 
@@ -118,7 +95,7 @@ def test_the_issue_reproduction_sigterm_in_an_epochs_last_step(patches, tmp_path
     counters = _newest(out)
     assert (counters["epoch"], counters["step_in_epoch"]) == (1, 1)  # all of epoch 2's steps
     assert vdsr.main(["--out", str(out), "--resume"]) == 0
-    _same_weights(out / "last.weights.h5", tmp_path / "straight" / "last.weights.h5")
+    assert_same_weights(out / "last.weights.h5", tmp_path / "straight" / "last.weights.h5")
     assert _history(out) == [1, 2, 3]
 
 
@@ -139,7 +116,7 @@ def test_time_based_checkpoints_and_a_damaged_newest_one(
     assert srcnn.main(["--out", str(out), "--resume"]) == 0
     err = capsys.readouterr().err
     assert "ckpt-4 is damaged" in err and "trying the one before it" in err
-    _same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
+    assert_same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
     assert _history(out) == [1, 2, 3]
 
 

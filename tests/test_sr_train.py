@@ -6,12 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from imaging import imresize
-
-import h5py
 import numpy as np
 import pytest
 from PIL import Image
+from sr_helpers import smooth_image, weight_arrays
 
 from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
 from sr.checkpoints import RunCheckpoints
@@ -22,12 +20,6 @@ from sr.weights import read_metadata
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _image(h, w, seed):
-    rng = np.random.default_rng(seed)
-    small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3)).astype(float)
-    return np.clip(np.rint(imresize(small, 4.0)[:h, :w]), 0, 255).astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     """Four 64x64 training images, two validation images, and the three patch files."""
@@ -35,9 +27,9 @@ def tiny(tmp_path_factory):
     (root / "train").mkdir()
     (root / "val").mkdir()
     for i in range(4):
-        Image.fromarray(_image(64, 64, i)).save(root / "train" / f"t{i}.png")
+        Image.fromarray(smooth_image(64, 64, i)).save(root / "train" / f"t{i}.png")
     for i in range(2):
-        Image.fromarray(_image(36, 40, 10 + i)).save(root / "val" / f"v{i}.png")
+        Image.fromarray(smooth_image(36, 40, 10 + i)).save(root / "val" / f"v{i}.png")
     images = ["--images", str(root / "train")]
     assert sr_prepare.main(["srcnn", *images, "--scale", "3", "-o", str(root / "s.h5")]) == 0
     assert sr_prepare.main(["vdsr", *images, "-o", str(root / "v.h5")]) == 0
@@ -47,10 +39,7 @@ def tiny(tmp_path_factory):
 
 
 def _weights(path):
-    out = []
-    with h5py.File(path) as h5:
-        h5.visititems(lambda n, o: out.append(o[...]) if isinstance(o, h5py.Dataset) else None)
-    return out
+    return list(weight_arrays(path).values())
 
 
 COMMON = ["--batch-size", "4", "--steps-per-epoch", "2", "--optimizer", "adam"]
