@@ -139,6 +139,7 @@ class TrainingRun:
                 run.trainer.model.load_weights(config.init_weights)
             except (ValueError, KeyError) as err:
                 raise UserError(f"--init {config.init_weights} does not fit: {err}") from None
+            run.trainer.reset_ema()  # the average starts at the weights the run starts from
         run.dir.mkdir(parents=True, exist_ok=True)
         run._write_config()
         run.last_checkpoint = run.checkpoints.save()

@@ -232,6 +232,12 @@ class Trainer:
                 average = self.ema[v.path]
                 average.assign(decay * average + (1.0 - decay) * tf.cast(v, average.dtype))
 
+    def reset_ema(self) -> None:
+        """Start the moving average at the current weights (after loading ``--init`` weights)."""
+        for v in self.model.trainable_variables:
+            if v.path in self.ema:
+                self.ema[v.path].assign(v)
+
     def load_ema(self) -> None:
         """Set the model's weights to their moving averages (see :meth:`restore`)."""
         self._raw = [v.numpy() for v in self.model.trainable_variables]

@@ -157,6 +157,15 @@ def test_init_starts_from_weights_and_counts_every_stage(tiny, tmp_path, capsys)
         np.testing.assert_allclose(x, y, atol=1e-9)  # a negligible rate: the stage starts there
     meta = read_metadata(second / "last.weights.h5")
     assert (meta["epochs_trained"], meta["run_epochs"]) == (3, 1)
+    # with --ema the moving average starts at the --init weights too, not at a fresh init
+    ema = ["--ema", "0.99", "--out", str(tmp_path / "stage2_ema")]
+    assert srcnn.main([*args, *init, *ema, "--epochs", "1"]) == 0
+    for x, y in zip(
+        _weights(first / "last.weights.h5"),
+        _weights(tmp_path / "stage2_ema" / "last_ema.weights.h5"),
+        strict=True,
+    ):
+        np.testing.assert_allclose(x, y, atol=1e-9)
     assert srcnn.main(["--out", str(second), "--resume", "--epochs", "2"]) == 0
     meta = read_metadata(second / "last.weights.h5")
     assert (meta["epochs_trained"], meta["run_epochs"]) == (4, 2)
