@@ -5,7 +5,8 @@ uint8 image ``(H, W, 3)`` of any size goes in, the upscaled RGB uint8 image ``(s
 comes out. Inside, as :func:`sr.tiling.upscale_rgb` does it:
 
 1. RGB / 255 to YCbCr in [0, 1] (MATLAB's ``rgb2ycbcr``, :func:`imaging.rgb_to_ycbcr_tf`);
-2. Y, Cb and Cr upscaled by MATLAB's bicubic ``imresize`` (:func:`imaging.imresize_tf`);
+2. Y, Cb and Cr upscaled by MATLAB's bicubic ``imresize`` (:func:`imaging.imresize_tf`; in the
+   TFLite file :func:`bicubic_up_lite`, its convolution path in TFLite's built-in ops);
 3. Y through the network as :func:`sr.inference.make_predictor` runs it (SRCNN gets its bicubic
    input extended by its border by symmetric reflection; VDSR takes the bicubic Y; VDSR-sp the
    low-resolution Y, plus the bicubic Y with the global residual);
@@ -137,10 +138,10 @@ def _upscale_axis(image: tf.Tensor, kernel: np.ndarray, pad_before: int, axis: i
 def to_tflite(module: Upscaler, work_dir: str | os.PathLike) -> bytes:
     """:meth:`Upscaler.serve_lite` as a TFLite flatbuffer of built-in ops only, dynamic H and W.
 
-    Built-in ops only, because the Python interpreters of TensorFlow >= 2.20 (``tf.lite``) and
-    of ``ai_edge_litert`` no longer carry the Flex delegate that ``SELECT_TF_OPS`` needs. The
-    function goes through a SavedModel in ``work_dir`` (an empty or new directory, deleted by
-    the caller): that way the converter freezes the weights and keeps the signature's names.
+    Built-in ops only, because the Python interpreter of TensorFlow >= 2.20 (``tf.lite``) no
+    longer carries the Flex delegate that ``SELECT_TF_OPS`` needs. The function goes through a
+    SavedModel in ``work_dir`` (an empty or new directory, deleted by the caller): that way the
+    converter freezes the weights and keeps the signature's names.
     """
     signatures = {SIGNATURE: module.serve_lite.get_concrete_function()}
     tf.saved_model.save(module, os.fspath(work_dir), signatures=signatures)
