@@ -162,3 +162,31 @@ def test_readme_tables_give_the_shipped_files_epochs():
             assert int(match[1]) == meta["epochs_trained"], (name, scale)
             seen += 1
     assert seen == 9
+
+
+def _readme_cell(name: str, scale: int, column: int) -> tuple[str, str]:
+    readme = (REPO / "README.md").read_text()
+    table = readme.split(f"\nx{scale}\n\n| method")[1].split("\n\n")[0]
+    match = re.search(rf"^\| {re.escape(name)} \((\d+) epochs\) \|(.*)$", table, re.M)
+    assert match, f"x{scale} table: no row for {name} (N epochs)"
+    return match[1], match[2].split("|")[column].strip()
+
+
+def test_readme_plus_rows_name_the_shipped_epochs():
+    """The "+" (self-ensemble) rows sit beside the plain ones with the same weight files."""
+    names = {"SRCNN 9-1-5": "srcnn", "VDSR-sp": "vdsr_sp"}
+    for scale in (2, 3, 4):
+        for name, model in names.items():
+            epochs, _ = _readme_cell(f"{name}+", scale, 0)
+            assert int(epochs) == read_metadata(shipped_weights(model, scale))["epochs_trained"]
+
+
+def test_readme_srcnn_plus_set5_x3_is_measured(data_dir):
+    """One "+" cell recomputed: SRCNN x3 with the self-ensemble on Set5 (8 passes per image)."""
+    from sr.ensemble import self_ensemble
+
+    ours = evaluate_dataset(self_ensemble(get_upscaler("srcnn", 3)), "srcnn+", data_dir / "Set5", 3)
+    _, cell = _readme_cell("SRCNN 9-1-5+", 3, 0)
+    psnr, ssim = (float(v) for v in cell.split(" / "))
+    assert ours.psnr == pytest.approx(psnr, abs=0.0005)
+    assert ours.ssim == pytest.approx(ssim, abs=0.00005)
