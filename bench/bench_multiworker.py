@@ -76,7 +76,7 @@ def main() -> int:
         root = Path(tmp)
         patches = _patches(root, a.model)
         common = ["--patches", str(patches), "--no-val", "--epochs", "2"]
-        common += ["--steps-per-epoch", str(a.steps), "--optimizer", "adam"]
+        common += ["--steps-per-epoch", str(a.steps), "--optimizer", "adam", "--lr", "1e-4"]
 
         def args(name: str, batch: int) -> list[str]:
             return [*common, "--batch-size", str(batch), "--out", str(root / name)]
