@@ -8,9 +8,9 @@ epoch's tracing is left out):
 
 1. one process, the global batch;
 2. two workers (``--strategy multiworker``), the same global batch split between them;
-3. two independent processes at the same time, each with half the batch: the same compute and
-   contention as 2 without any communication, so ``1 - steps/s(2) / steps/s(3)`` is the
-   communication (and synchronisation) share of a two-worker step.
+3. the communication alone: two workers that only sum the model's gradient-sized tensors across
+   the cluster, as a training step does (one ``strategy.reduce`` per variable, in a
+   ``tf.function``); its time over the two-worker step's is the communication share of a step.
 """
 
 from __future__ import annotations
@@ -32,6 +32,28 @@ from PIL import Image  # noqa: E402
 from sr.distribute import local_tf_configs  # noqa: E402
 
 RECIPE = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}
+ALL_REDUCE = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import imaging
+import tensorflow as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+from sr.weights import build_model
+with strategy.scope():
+    net = build_model(sys.argv[2], 3)
+grads = [tf.ones(v.shape) for v in net.trainable_variables]
+
+@tf.function
+def reduce_all():
+    per_replica = strategy.run(lambda: [tf.identity(g) for g in grads])
+    return [strategy.reduce(tf.distribute.ReduceOp.SUM, g, axis=None) for g in per_replica]
+
+reduce_all()
+start = time.perf_counter()
+for _ in range(int(sys.argv[3])):
+    reduce_all()
+print((time.perf_counter() - start) / int(sys.argv[3]))
+"""
 
 
 def _patches(root: Path, model: str) -> Path:
@@ -66,6 +88,22 @@ def _steps_per_second(procs: list[subprocess.Popen], outs: list[Path], steps: in
     return min(rates)
 
 
+def _all_reduce_seconds(model: str, repeats: int) -> float:
+    """Seconds per step of summing the model's gradients across two workers, and nothing else."""
+    procs = []
+    for tf_config in local_tf_configs(2):
+        cmd = [sys.executable, "-c", ALL_REDUCE, str(REPO), model, str(repeats)]
+        env = {**os.environ, "TF_CONFIG": tf_config}
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    times = []
+    for proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode:
+            raise SystemExit(err.decode()[-2000:])
+        times.append(float(out.decode().split()[-1]))
+    return max(times)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", choices=sorted(RECIPE), default="vdsr")
@@ -89,13 +127,12 @@ def main() -> int:
         two = _steps_per_second(
             [_launch(a.model, multi, c) for c in configs], [root / "two"], a.steps
         )
-        halves = [_launch(a.model, args(f"half{i}", a.batch_size // 2)) for i in range(2)]
-        free = _steps_per_second(halves, [root / "half0", root / "half1"], a.steps)
+        comm = _all_reduce_seconds(a.model, a.steps)
     print(f"{a.model}, global batch {a.batch_size}, {os.cpu_count()} CPUs")
     print(f"one process:                 {one:.3f} steps/s")
     print(f"two workers:                 {two:.3f} steps/s  (ratio to one process {two / one:.2f})")
-    print(f"two half-batch processes:    {free:.3f} steps/s  (no communication)")
-    print(f"communication share of a two-worker step: {1 - two / free:.0%}")
+    print(f"the gradients' all-reduce:   {comm * 1000:.1f} ms per step")
+    print(f"communication share of a two-worker step: {comm * two:.1%}")
     return 0
 
 
