@@ -174,7 +174,7 @@ def _readme_cell(name: str, scale: int, column: int) -> tuple[str, str]:
 
 def test_readme_plus_rows_name_the_shipped_epochs():
     """The "+" (self-ensemble) rows sit beside the plain ones with the same weight files."""
-    names = {"SRCNN 9-1-5": "srcnn", "VDSR-sp": "vdsr_sp"}
+    names = {"SRCNN 9-1-5": "srcnn", "VDSR": "vdsr", "VDSR-sp": "vdsr_sp"}
     for scale in (2, 3, 4):
         for name, model in names.items():
             epochs, _ = _readme_cell(f"{name}+", scale, 0)
