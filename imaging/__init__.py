@@ -4,7 +4,7 @@ Inside the project images are float32 RGB in [0, 1], shape ``(H, W, 3)``; uint8 
 load and save time.
 """
 
-from imaging.cli import ArgumentParser, run_main, warn_precision, write_config
+from imaging.cli import ArgumentParser, one_line, run_main, warn_precision, write_config
 from imaging.color import (
     rgb_to_y,
     rgb_to_ycbcr,
@@ -27,6 +27,7 @@ __all__ = [
     "load_image",
     "load_image_eval",
     "modcrop",
+    "one_line",
     "psnr",
     "rgb_to_y",
     "rgb_to_ycbcr",

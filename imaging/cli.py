@@ -72,7 +72,7 @@ def run_main(prog: str, body: Callable[[], int]) -> int:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
     except UserError as err:
-        print(f"{prog}: error: {_one_line(err)}", file=sys.stderr)
+        print(f"{prog}: error: {one_line(err)}", file=sys.stderr)
         return 1
     except OSError as err:
         where = f" ({err.filename})" if getattr(err, "filename", None) else ""
@@ -104,8 +104,11 @@ def warn_precision(prog: str, precision: str) -> None:
         print(message, file=sys.stderr)
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
+def one_line(err: BaseException) -> str:
+    """An exception's message on one line (a TensorFlow error's own message, without its op
+    context), or its type's name when it has none."""
+    text = getattr(err, "message", None) or str(err)
+    return " ".join(str(text).split()) or type(err).__name__
 
 
 def write_config(path: str | Path, config: Any = None, **extra: Any) -> None:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from imaging import UserError
+from imaging import UserError, one_line
 
 import numpy as np
 import tensorflow as tf
@@ -75,7 +75,8 @@ class RunCheckpoints:
                 self._checkpoint.read(prefix).assert_consumed()
             except (AssertionError, ValueError, tf.errors.OpError) as err:
                 raise UserError(
-                    f"checkpoint {prefix} does not fit this model and optimizer: {_first_line(err)}"
+                    f"checkpoint {prefix} does not fit this model and optimizer: "
+                    f"{one_line(err)[:200]}"
                 ) from None
             self.trainer.set_counters({k: v.numpy() for k, v in self._counters.items()})
             return prefix
@@ -101,10 +102,5 @@ def _damage(prefix: str) -> str | None:
         for key in reader.get_variable_to_shape_map():
             reader.get_tensor(key)
     except Exception as err:  # noqa: BLE001 - any failure to read means damaged
-        return _first_line(err)
+        return one_line(err)[:200]
     return None
-
-
-def _first_line(err: BaseException) -> str:
-    text = getattr(err, "message", None) or str(err)
-    return " ".join(text.split())[:200]

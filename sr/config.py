@@ -6,6 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from sr.data import check_downscale
+from sr.models import srcnn_border
+
 MODELS = ("srcnn", "vdsr", "vdsr_sp")
 PRECISIONS = ("float32", "mixed_bfloat16")
 STRATEGIES = ("default", "mirrored", "multiworker")
@@ -147,8 +150,6 @@ def fields_from_flags(model: str, flags: dict) -> dict:
         if any(s < 2 or s > 8 for s in fields["scales"]):
             raise ValueError("--scales must be integers from 2 to 8")
     if "downscale" in given:
-        from sr.data import check_downscale
-
         try:
             fields["downscale"] = check_downscale(given["downscale"])
         except ValueError as err:
@@ -165,8 +166,6 @@ def fields_from_flags(model: str, flags: dict) -> dict:
     if "checkpoint_minutes" in given and not given["checkpoint_minutes"] > 0:
         raise ValueError("--checkpoint-minutes must be positive")
     if "variant" in given:
-        from sr.models import srcnn_border
-
         srcnn_border(given["variant"])  # ValueError for an unknown variant
     return fields
 

@@ -17,7 +17,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging import UserError
+from imaging import UserError, one_line
 
 import tensorflow as tf
 
@@ -57,7 +57,7 @@ def place(name: str, worker_timeout: float = WORKER_TIMEOUT) -> Placement:
     try:
         strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     except (RuntimeError, ValueError, tf.errors.OpError) as err:
-        raise UserError(f"cannot join the cluster of TF_CONFIG: {_first_line(err)}") from None
+        raise UserError(f"cannot join the cluster of TF_CONFIG: {one_line(err)[:200]}") from None
     chief = task[0] == "chief" or (task[0] == "worker" and task[1] == 0 and not task[2])
     return Placement(strategy, chief, f"{task[0]} {task[1]}")
 
@@ -107,15 +107,10 @@ LOST_WORKER = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.e
 
 def lost_worker_message(err: BaseException, out: Path) -> str:
     return (
-        f"a worker of the cluster stopped or cannot be reached ({_first_line(err)[:160]}); "
+        f"a worker of the cluster stopped or cannot be reached ({one_line(err)[:160]}); "
         f"this worker stops too. Restart every worker with --resume --out {out} to continue "
         "from the last checkpoint"
     )
-
-
-def _first_line(err: BaseException) -> str:
-    text = getattr(err, "message", None) or str(err)
-    return " ".join(text.split())[:200]
 
 
 def task_dir(out: Path) -> Path | None:
