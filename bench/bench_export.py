@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import imaging  # noqa: F401  (quiet TensorFlow start-up)
-
 import numpy as np
 import tensorflow as tf
 from PIL import Image
+
+import imaging  # noqa: F401  (quiet TensorFlow start-up)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))

@@ -12,11 +12,11 @@ import argparse
 import statistics
 import time
 
-from imaging import imresize, imresize_tf
-from imaging.runtime import tf
-
 import numpy as np
 from PIL import Image
+
+from common.quiet import tf
+from imaging import imresize, imresize_tf
 
 
 def median_time(fn, repeats: int) -> float:

@@ -27,11 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import imaging  # noqa: F401  (quiet TensorFlow start-up)
-
 import keras
 import numpy as np
 import tensorflow as tf
+
+import imaging  # noqa: F401  (quiet TensorFlow start-up)
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))

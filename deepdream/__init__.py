@@ -13,6 +13,7 @@ Typical use::
         ...
 """
 
+import common.quiet  # noqa: F401  (first: TensorFlow is imported without its start-up log)
 from deepdream.config import (
     MODELS,
     PRECISIONS,

@@ -19,7 +19,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-import imaging
+from common.errors import UserError
 
 #: The networks DeepDream can run on.
 MODELS = ("inception_v3", "vgg19")
@@ -150,7 +150,7 @@ class DreamConfig:
 
 
 def validate_config(cfg: DreamConfig) -> None:
-    """Raise :class:`imaging.UserError` (one line) for values no dream can use."""
+    """Raise :class:`UserError` (one line) for values no dream can use."""
     problems = []
     if cfg.model not in MODELS:
         problems.append(f"model must be one of {', '.join(MODELS)} (got {cfg.model!r})")
@@ -195,7 +195,7 @@ def validate_config(cfg: DreamConfig) -> None:
     if cfg.precision not in PRECISIONS:
         problems.append(f"precision must be one of {', '.join(PRECISIONS)}")
     if problems:
-        raise imaging.UserError("; ".join(problems))
+        raise UserError("; ".join(problems))
 
 
 #: The named recipes: every setting that makes a reference's algorithm, stated explicitly.

@@ -24,10 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-import imaging
-
 import numpy as np
 
+from common.errors import UserError
 from deepdream.config import DreamConfig
 from deepdream.networks import DreamNetwork
 from deepdream.objectives import DreamObjective
@@ -65,12 +64,12 @@ def config_shapes(height: int, width: int, config: DreamConfig) -> list[tuple[in
 
 
 def check_image_size(shape: tuple[int, ...], network: DreamNetwork, config: DreamConfig) -> None:
-    """Raise :class:`imaging.UserError` if an octave or a tile would be too small."""
+    """Raise :class:`UserError` if an octave or a tile would be too small."""
     height, width = shape[:2]
     shapes = config_shapes(height, width, config)
     coarse = shapes[0]
     if min(coarse) < network.min_size:
-        raise imaging.UserError(
+        raise UserError(
             f"image {width}x{height} is too small for {config.octaves} octave(s) of scale "
             f"{config.octave_scale:g}: the coarsest octave would be {coarse[1]}x{coarse[0]} and "
             f"{network.name} needs at least {network.min_size} px; use fewer octaves or a "
@@ -79,7 +78,7 @@ def check_image_size(shape: tuple[int, ...], network: DreamNetwork, config: Drea
     sides = {side for octave in shapes for side in octave}
     for side in sorted(sides):
         if smallest_tile(side, config.tile_size, config.tile_layout) < network.min_size:
-            raise imaging.UserError(
+            raise UserError(
                 f"tile size {config.tile_size} is too small for {network.name} on a {side} px "
                 f"side (tiles must stay >= {network.min_size} px); use a tile size of at least "
                 f"{2 * network.min_size}"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import imaging
-
 import numpy as np
 import tensorflow as tf
 
+import imaging
+from common.errors import UserError
 from deepdream.networks import DreamNetwork
 from deepdream.objectives import guide_vectors
 
@@ -21,7 +21,7 @@ def guide_features(
             side is at most ``max_side``, which bounds both the forward pass and the
             ``positions x M`` dot-product matrix of the guided objective.
     Raises:
-        imaging.UserError: guide smaller than the network's minimum input.
+        UserError: guide smaller than the network's minimum input.
     """
     guide = np.asarray(guide, np.float32)
     longest = max(guide.shape[:2])
@@ -29,7 +29,7 @@ def guide_features(
         shape = tuple(max(1, round(side * max_side / longest)) for side in guide.shape[:2])
         guide = np.clip(imaging.imresize(guide, output_shape=shape), 0.0, 1.0).astype(np.float32)
     if min(guide.shape[:2]) < network.min_size:
-        raise imaging.UserError(
+        raise UserError(
             f"guide image {guide.shape[1]}x{guide.shape[0]} is too small: {network.name} needs "
             f"at least {network.min_size} px on each side"
         )

@@ -7,7 +7,7 @@ order), with the network's own preprocessing built in: InceptionV3 expects RGB s
 prunes every layer after the deepest requested one, so dreaming at ``mixed4`` never runs
 ``mixed10``.
 
-Weights come from :func:`style_transfer.weights.build_keras_application`: Keras' ImageNet
+Weights come from :func:`common.pretrained.build_keras_application`: Keras' ImageNet
 download and cache, a local weights file, or ``"random"`` (tests only, announced loudly).
 """
 
@@ -18,12 +18,11 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import imaging
-
 import keras
 
+from common.errors import UserError
+from common.pretrained import build_keras_application
 from deepdream.config import LayerTerm
-from style_transfer.weights import build_keras_application
 
 #: Smallest input side each network accepts (InceptionV3's stem uses 'valid' convolutions).
 MIN_SIZE = {"inception_v3": 75, "vgg19": 32}
@@ -82,8 +81,8 @@ def build_dream_network(
     """Build the named network truncated at ``layers``.
 
     Raises:
-        imaging.UserError: unknown model or layer (message lists the usual choices).
-        style_transfer.weights.WeightsError: weights unavailable.
+        UserError: unknown model or layer (message lists the usual choices).
+        common.pretrained.WeightsError: weights unavailable.
     """
     if model == "vgg19":
         layers = [vgg19_layer(name)[0] for name in layers]
@@ -92,7 +91,7 @@ def build_dream_network(
         return _inception_v3(layers, weights, precision)
     if model == "vgg19":
         return _vgg19(layers, weights, precision)
-    raise imaging.UserError(f"unknown model {model!r}; choose inception_v3 or vgg19")
+    raise UserError(f"unknown model {model!r}; choose inception_v3 or vgg19")
 
 
 def _inception_v3(layers: list[str], weights: str, precision: str) -> DreamNetwork:
@@ -107,7 +106,7 @@ def _inception_v3(layers: list[str], weights: str, precision: str) -> DreamNetwo
         names = {layer.name for layer in base.layers}
         for name in layers:
             if name not in names:
-                raise imaging.UserError(
+                raise UserError(
                     f"unknown InceptionV3 layer {name!r}; DeepDream layers are mixed0 ... mixed10"
                 )
         outputs = [base.get_layer(name).output for name in layers]
@@ -124,7 +123,7 @@ def vgg19_layer(name: str) -> tuple[str, int]:
     and its number of channels.
 
     Raises:
-        imaging.UserError: not a VGG19 convolution or pooling layer.
+        UserError: not a VGG19 convolution or pooling layer.
     """
     from style_transfer.vgg import canonical_layer_name
 

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import imaging
-
 import tensorflow as tf
 
+from common.errors import UserError
 from deepdream.config import LayerTerm
 
 
@@ -102,7 +101,7 @@ class DreamObjective:
             terms use every position.
 
     Raises:
-        imaging.UserError: a term names a layer the network does not output, a channel out of
+        UserError: a term names a layer the network does not output, a channel out of
             range, or combines a channel with a guide.
     """
 
@@ -117,23 +116,23 @@ class DreamObjective:
         border: int = 0,
     ):
         if kind not in ("l2", "mean"):
-            raise imaging.UserError(f"objective must be l2 or mean (got {kind!r})")
+            raise UserError(f"objective must be l2 or mean (got {kind!r})")
         if guides is not None and kind != "l2":
-            raise imaging.UserError("a guide image replaces the objective: use it with l2")
+            raise UserError("a guide image replaces the objective: use it with l2")
         self._kind = kind
         self._border = int(border)
         self._terms = []
         for term in terms:
             if term.layer not in layers:
-                raise imaging.UserError(f"layer {term.layer!r} is not one of the network outputs")
+                raise UserError(f"layer {term.layer!r} is not one of the network outputs")
             index = list(layers).index(term.layer)
             if term.channel is not None and not 0 <= term.channel < channels[index]:
-                raise imaging.UserError(
+                raise UserError(
                     f"channel {term.channel} is out of range for layer {term.layer} "
                     f"({channels[index]} channels: 0 ... {channels[index] - 1})"
                 )
             if guides is not None and term.channel is not None:
-                raise imaging.UserError("a guide image cannot be combined with a single channel")
+                raise UserError("a guide image cannot be combined with a single channel")
             self._terms.append((index, float(term.weight), term.channel))
         self._guides = None if guides is None else [tf.constant(g, tf.float32) for g in guides]
 

@@ -7,10 +7,10 @@ and the TensorFlow tutorial use.
 
 from __future__ import annotations
 
-import imaging
-
 import numpy as np
 import tensorflow as tf
+
+import imaging
 
 
 def octave_shapes(

@@ -7,12 +7,11 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-import imaging
-
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+import imaging
 from deepdream.config import DreamConfig
 from deepdream.dream import dream_with, make_gradient
 from deepdream.networks import DreamNetwork

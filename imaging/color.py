@@ -13,8 +13,6 @@ TensorFlow versions share the matrices below and agree to float32 precision.
 
 from __future__ import annotations
 
-from imaging.runtime import tf
-
 import numpy as np
 
 #: Rows give Y, Cb, Cr as weights on R, G, B in [0, 1], output in 0..255 units.
@@ -71,19 +69,3 @@ def _like(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == np.uint8:
         return np.clip(np.rint(result * 255.0), 0, 255).astype(np.uint8)
     return result.astype(np.float32)
-
-
-def rgb_to_ycbcr_tf(image: tf.Tensor) -> tf.Tensor:
-    """TensorFlow :func:`rgb_to_ycbcr` for float tensors in [0, 1], shape ``(..., 3)``."""
-    image = tf.convert_to_tensor(image)
-    matrix = tf.constant(RGB_TO_YCBCR.T / 255.0, dtype=image.dtype)
-    offset = tf.constant(YCBCR_OFFSET / 255.0, dtype=image.dtype)
-    return tf.tensordot(image, matrix, axes=1) + offset
-
-
-def ycbcr_to_rgb_tf(image: tf.Tensor) -> tf.Tensor:
-    """TensorFlow :func:`ycbcr_to_rgb` for float tensors, shape ``(..., 3)``; not clipped."""
-    image = tf.convert_to_tensor(image)
-    matrix = tf.constant(YCBCR_TO_RGB.T * 255.0, dtype=image.dtype)
-    offset = tf.constant(YCBCR_OFFSET / 255.0, dtype=image.dtype)
-    return tf.tensordot(image - offset, matrix, axes=1)

@@ -1,10 +1,8 @@
-"""Exceptions whose message is meant for the person at the terminal."""
+"""The image layer's error: a file that cannot be read or written."""
 
 from __future__ import annotations
 
-
-class UserError(Exception):
-    """An error caused by the user's input; ``str(err)`` is one line that says what to fix."""
+from common.errors import UserError
 
 
 class ImageError(UserError):

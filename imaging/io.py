@@ -14,18 +14,16 @@ bomb) raise :class:`imaging.errors.ImageError` naming the file and the cause.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
-
-from imaging.errors import ImageError
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from common.files import OutputError, atomic_write
+from imaging.errors import ImageError
 
 #: Largest image accepted by default, in pixels (Pillow's own decompression-bomb limit).
 DEFAULT_MAX_PIXELS = 89_478_485
@@ -227,33 +225,7 @@ def save_image(path: str | os.PathLike, image: np.ndarray, *, quality: int = 95)
     try:
         with atomic_write(name, "wb") as handle:
             pil.save(handle, format=fmt, **options)
+    except OutputError as err:  # the folder is missing or read-only
+        raise ImageError(str(err)) from None
     except (ValueError, KeyError) as err:  # Pillow: format cannot hold this image
         raise ImageError(f"{name}: cannot write as {fmt}: {err}") from err
-
-
-@contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success it is synced and renamed to ``path``.
-
-    On any exception the temporary file is removed and ``path`` is left untouched.
-    """
-    name = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(name))
-    if not os.path.isdir(directory):
-        raise ImageError(f"{name}: directory {directory} does not exist")
-    if not os.access(directory, os.W_OK):
-        raise ImageError(f"{name}: directory {directory} is not writable")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(name)}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-        with os.fdopen(fd, mode) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -24,12 +24,16 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import imaging
-
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+import imaging
+from common.cli import ArgumentParser, run_main
+from common.errors import UserError
+from common.files import atomic_write
+from common.precision import warn_precision
+from common.runconfig import write_config
 from deepdream.config import (
     DETAILS,
     MODELS,
@@ -132,7 +136,7 @@ def _max_loss(text: str) -> float | str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = imaging.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROG, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("input", metavar="INPUT", help="image to dream on")
@@ -449,7 +453,7 @@ def make_config(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Dr
             weights=args.weights,
             **given,
         )
-    except imaging.UserError as err:
+    except UserError as err:
         parser.error(str(err))
 
 
@@ -457,8 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     config = make_config(parser, args)
-    imaging.warn_precision(PROG, config.precision)
-    return imaging.run_main(PROG, lambda: _run(args, config))
+    warn_precision(PROG, config.precision)
+    return run_main(PROG, lambda: _run(args, config))
 
 
 def _run(args: argparse.Namespace, config: DreamConfig) -> int:
@@ -531,7 +535,7 @@ def _run(args: argparse.Namespace, config: DreamConfig) -> int:
                     imaging.save_image(output, pixels)
     if frames_dir is not None:
         _write_gif(output, frames_dir, args.frames, args.fps)
-    imaging.write_config(
+    write_config(
         output.resolve().parent / "config.json",
         config,
         input=os.path.abspath(args.input),
@@ -556,7 +560,7 @@ def _write_gif(output: Path, frames_dir: Path, frames: int, fps: float) -> None:
 
     paths = [frames_dir / f"frame_{k:04d}.png" for k in range(frames)]
     data = encode_gif((imaging.load_image(p) for p in paths), fps=fps)
-    with imaging.atomic_write(output, "wb") as handle:
+    with atomic_write(output, "wb") as handle:
         handle.write(data)
 
 

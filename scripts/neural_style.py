@@ -20,12 +20,20 @@ import time
 if __package__ in (None, ""):  # run as `python scripts/neural_style.py`
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import imaging
-from imaging.cli import DefaultsHelpFormatter, nonneg_float, positive_float, positive_int
-
 import numpy as np
 from PIL import Image
 
+import imaging
+from common.cli import (
+    ArgumentParser,
+    DefaultsHelpFormatter,
+    nonneg_float,
+    positive_float,
+    positive_int,
+    run_main,
+)
+from common.errors import UserError
+from common.precision import warn_precision
 from scripts.style_outputs import checkpoint_name, optimise, write_companions
 
 PROG = "neural_style.py"
@@ -42,7 +50,7 @@ COMPAT = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = imaging.ArgumentParser(
+    p = ArgumentParser(
         prog=PROG,
         description="Neural style transfer (Gatys, Ecker & Bethge, CVPR 2016) on VGG19. "
         "Loss weights are normalised as in anishathalye/neural-style, whose defaults they keep.",
@@ -381,7 +389,7 @@ def _load(flag: str, path: str) -> np.ndarray:
     try:
         return imaging.load_image(path)
     except imaging.ImageError as exc:
-        raise imaging.UserError(f"{flag}: {exc}") from exc
+        raise UserError(f"{flag}: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,8 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     validate(parser, args)
     for note in resolve(args):
         print(note, file=sys.stderr, flush=True)
-    imaging.warn_precision(PROG, args.precision)
-    return imaging.run_main(PROG, lambda: _run(args))
+    warn_precision(PROG, args.precision)
+    return run_main(PROG, lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -409,7 +417,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.width is not None:
         content_rgb = transfer.resize_to_width(content_rgb, args.width, config.resize)
     if not config.sizes and content_rgb.shape[1] > MAX_WIDTH:
-        raise imaging.UserError(
+        raise UserError(
             f"--content is {content_rgb.shape[1]} pixels wide, above {MAX_WIDTH}; choose a "
             f"smaller output with --width or --sizes"
         )
@@ -448,7 +456,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         rows, best = optimise(args, config, content, styles, model, initial, finish)
     except (MemoryError, tf.errors.ResourceExhaustedError) as exc:
-        raise imaging.UserError(
+        raise UserError(
             f"out of memory at {content.shape[1]} pixels wide ({type(exc).__name__}); use a "
             f"smaller --width or --sizes, or --precision mixed_bfloat16"
         ) from exc

@@ -17,19 +17,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_eval.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import (
-    ArgumentParser,
-    imresize,
-    rgb_to_ycbcr,
-    run_main,
-    save_image,
-    warn_precision,
-    ycbcr_to_rgb,
-)
-
 import numpy as np
 from tqdm import tqdm
 
+from common.cli import ArgumentParser, run_main
+from common.precision import warn_precision
+from imaging import imresize, rgb_to_ycbcr, save_image, ycbcr_to_rgb
 from sr.ensemble import self_ensemble
 from sr.evaluation import DatasetScore, Sample, evaluate, list_images
 from sr.paths import datasets_dir

@@ -22,8 +22,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_export.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import ArgumentParser, UserError, run_main
-
+from common.cli import ArgumentParser, run_main
+from common.errors import UserError
 from sr.export import OUTPUT_NAME, SIGNATURE, TFLITE_NAME, Upscaler, write_export
 from sr.upscalers import shipped_weights
 from sr.weights import load_model

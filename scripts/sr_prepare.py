@@ -22,12 +22,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_prepare.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import ArgumentParser, UserError, load_image_eval, run_main
-
 import h5py
 import numpy as np
 from tqdm import tqdm
 
+from common.cli import ArgumentParser, run_main
+from common.errors import UserError
+from imaging import load_image_eval
 from sr.config import RECIPE_SCALES, TRAINING_SETS
 from sr.data import (
     RECIPES,

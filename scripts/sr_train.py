@@ -14,10 +14,10 @@ import os
 import signal
 import sys
 
-from imaging import ArgumentParser, run_main, warn_precision
-
 from tqdm import tqdm
 
+from common.cli import ArgumentParser, run_main
+from common.precision import warn_precision
 from sr import config as recipes
 from sr.config import PRESETS, fields_from_flags, new_config
 from sr.fit import EpochEnd, StopRequest, TrainingRun

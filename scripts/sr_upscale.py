@@ -15,11 +15,13 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python scripts/sr_upscale.py` from a clone
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from imaging import ArgumentParser, UserError, load_image, run_main, save_image, warn_precision
-
 import numpy as np
 from tqdm import tqdm
 
+from common.cli import ArgumentParser, run_main
+from common.errors import UserError
+from common.precision import warn_precision
+from imaging import load_image, save_image
 from sr.ensemble import self_ensemble
 from sr.paths import IMAGE_SUFFIXES, image_files
 from sr.tiling import Predictor, margin_for, tile_count, upscale_rgb

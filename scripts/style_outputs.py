@@ -14,6 +14,9 @@ import sys
 import time
 
 import imaging
+from common.errors import UserError
+from common.files import atomic_write
+from common.runconfig import write_config
 
 
 def checkpoint_name(pattern: str, iteration: int) -> str:
@@ -75,20 +78,20 @@ def optimise(args, config, content, styles, model, initial, finish):
             if args.checkpoint_iterations and it % args.checkpoint_iterations == 0:
                 imaging.save_image(checkpoint_name(args.checkpoint_output, it), finish(best[1]))
     if best is None:
-        raise imaging.UserError("the optimisation made no iteration")
+        raise UserError("the optimisation made no iteration")
     return rows, best
 
 
 def write_companions(args, config, rows, seed, content_shape, output_shape, seconds) -> None:
     paths = companion_paths(args.output)
     header = ("iteration", "width", "height", *LOSS_KEYS, "seconds")
-    with imaging.atomic_write(paths["losses"], "w") as handle:
+    with atomic_write(paths["losses"], "w") as handle:
         handle.write("\t".join(header) + "\n")
         for row in rows:
             handle.write("\t".join(f"{v:.8g}" if isinstance(v, float) else str(v) for v in row))
             handle.write("\n")
     last = dict(zip(LOSS_KEYS, rows[-1][3:7], strict=True))
-    imaging.write_config(
+    write_config(
         paths["config"],
         dataclasses.asdict(config),
         arguments=vars(args),
@@ -100,7 +103,7 @@ def write_companions(args, config, rows, seed, content_shape, output_shape, seco
         seconds=round(seconds, 3),
     )
     if args.progress_write:
-        with imaging.atomic_write(paths["progress_txt"], "w") as handle:
+        with atomic_write(paths["progress_txt"], "w") as handle:
             handle.write("# itr " + " ".join(LOSS_KEYS) + "\n")
             for row in rows:
                 handle.write(" ".join([str(row[0])] + [f"{v:.8e}" for v in row[3:7]]) + "\n")

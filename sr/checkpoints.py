@@ -15,11 +15,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from imaging import UserError, one_line
-
 import numpy as np
 import tensorflow as tf
 
+from common.cli import one_line
+from common.errors import UserError
 from sr.training import COUNTERS, Trainer
 
 PREFIX = "ckpt"

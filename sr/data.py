@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from imaging import imresize, modcrop, rgb_to_y
-
 import numpy as np
+
+from imaging import imresize, modcrop, rgb_to_y
 
 RECIPES = ("srcnn", "vdsr", "subpixel")
 

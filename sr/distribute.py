@@ -17,10 +17,10 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging import UserError, one_line
-
 import tensorflow as tf
 
+from common.cli import one_line
+from common.errors import UserError
 from sr.config import STRATEGIES, WORKER_TIMEOUT
 
 

@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imaging import ImageError, load_image_eval, modcrop, psnr, shave, ssim
-
 import numpy as np
 
+from imaging import ImageError, load_image_eval, modcrop, psnr, shave, ssim
 from sr.data import degrade, round_uint8, y_plane
 from sr.upscalers import Upscaler
 

@@ -24,13 +24,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from imaging import UserError, imresize_tf, rgb_to_ycbcr_tf, write_config, ycbcr_to_rgb_tf
-from imaging.resize import _polyphase_kernel
-from imaging.runtime import tf
-
 import keras
 import numpy as np
 
+from common.errors import UserError
+from common.quiet import tf
+from common.runconfig import write_config
+from imaging import imresize_tf, rgb_to_ycbcr_tf, ycbcr_to_rgb_tf
+from imaging.resize import polyphase_kernel
 from sr.models import srcnn_border
 
 #: Name of the serving signature, its input and its output.
@@ -106,11 +107,11 @@ def bicubic_up_lite(image: tf.Tensor, scale: int) -> tf.Tensor:
     """MATLAB bicubic upscaling by an integer ``scale`` of ``(N, H, W, C)`` float32, sides >= 3.
 
     :func:`imaging.imresize_tf`'s convolution path (rows, then columns; the MATLAB weights of
-    :func:`imaging.resize._polyphase_kernel`) with the output length computed in integers, and
+    :func:`imaging.resize.polyphase_kernel`) with the output length computed in integers, and
     without the gather path it takes for sides under 8 (symmetric padding by 3 covers every tap
     from 3 pixels on), so that it converts to TFLite built-in ops.
     """
-    kernel, pad_before, _ = _polyphase_kernel(float(scale), scale)
+    kernel, pad_before, _ = polyphase_kernel(float(scale), scale)
     for axis in (1, 2):
         image = _upscale_axis(image, kernel, pad_before, axis)
     return image

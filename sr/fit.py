@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from imaging import UserError, atomic_write, write_config
-
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
+from common.errors import UserError
+from common.files import atomic_write
+from common.runconfig import write_config
 from sr.checkpoints import RunCheckpoints
 from sr.config import TrainConfig, config_from_dict
 from sr.distribute import LOST_WORKER, Placement, agree, lost_worker_message, place, task_dir

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from imaging import load_image_eval
-
 import keras
 import numpy as np
 import tensorflow as tf
 
+from imaging import load_image_eval
 from sr.data import Degraded, degrade, y_plane
 from sr.evaluation import measure
 from sr.models import srcnn_border

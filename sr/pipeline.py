@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from imaging import UserError, imresize_tf, load_image_eval
-
 import numpy as np
 import tensorflow as tf
 
+from common.errors import UserError
+from imaging import imresize_tf, load_image_eval
 from sr.data import rescale_images, y_plane
 from sr.paths import image_files
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 
-from imaging import imresize, rgb_to_ycbcr, ycbcr_to_rgb
-
 import numpy as np
 
+from imaging import imresize, rgb_to_ycbcr, ycbcr_to_rgb
 from sr.models import srcnn_border
 
 #: ``(lr_y (h, w), bicubic_y (h*s, w*s))`` in 0..255 -> ``sr_y (h*s, w*s)`` float in 0..255

@@ -13,13 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
-from imaging import UserError
-
 import h5py
 import keras
 import numpy as np
 import tensorflow as tf
 
+from common.errors import UserError
 from sr.config import PATCH_RECIPE, TrainConfig
 from sr.data import dihedral
 from sr.losses import get_loss

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from imaging import UserError
-
 import numpy as np
+
+from common.errors import UserError
 
 #: ``(lr_y, bicubic_y, scale) -> sr_y``. ``lr_y`` is ``(h, w)`` and ``bicubic_y`` its MATLAB
 #: bicubic upscaling ``(h*s, w*s)``, both float64 holding uint8 values 0..255 (rounded as the

@@ -10,11 +10,10 @@ import json
 import os
 from pathlib import Path
 
-from imaging import UserError
-
 import h5py
 import keras
 
+from common.errors import UserError
 from sr import models
 
 

@@ -1,5 +1,7 @@
 """Neural style transfer (Gatys et al. 2016) on VGG19: losses, feature extractor, optimisers."""
 
+import common.quiet  # noqa: F401  (first: TensorFlow is imported without its start-up log)
+from common.pretrained import WeightsError, build_keras_application
 from style_transfer.losses import (
     blended_style_loss,
     content_loss,
@@ -16,7 +18,6 @@ from style_transfer.vgg import (
     vgg19_feature_model,
     vgg19_preprocess,
 )
-from style_transfer.weights import WeightsError, build_keras_application
 
 __all__ = [
     "StyleConfig",

@@ -7,9 +7,9 @@ MATLAB-compatible YCbCr (Y in [16/255, 235/255], chroma centred on 128/255).
 
 from __future__ import annotations
 
-import imaging
-
 import numpy as np
+
+import imaging
 
 #: Colour-control modes of :func:`prepare_colors` / :func:`finish_colors`.
 COLOR_CONTROLS = ("none", "luminance", "histogram")

@@ -15,7 +15,7 @@ import re
 import keras
 import numpy as np
 
-from style_transfer.weights import WeightsError
+from common.pretrained import WeightsError
 
 #: ImageNet mean pixel, RGB on the 0-255 scale (the one MatConvNet's VGG files hold).
 IMAGENET_MEAN_RGB = (123.68, 116.779, 103.939)

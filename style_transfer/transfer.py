@@ -14,12 +14,12 @@ import dataclasses
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-import imaging
-
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+import imaging
+from common.errors import UserError
 from style_transfer import losses as L
 from style_transfer.optimize import adam, lbfgs
 from style_transfer.vgg import (
@@ -400,7 +400,7 @@ def check_sizes(content: np.ndarray, styles: Sequence[np.ndarray], config: Style
 def _check_size(shape: Sequence[int], config: StyleConfig, what: str = "image") -> None:
     need = min_image_side(config)
     if min(shape[:2]) < need:
-        raise imaging.UserError(
+        raise UserError(
             f"{what} of {shape[1]}x{shape[0]} pixels is too small: the layers used need at "
             f"least {need} pixels on each side"
         )

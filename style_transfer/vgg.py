@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import re
 
-import imaging
-
 import keras
 import numpy as np
 import tensorflow as tf
 
+from common.errors import UserError
+from common.pretrained import RANDOM, WeightsError, build_keras_application
 from style_transfer.matconvnet import (
     IMAGENET_MEAN_RGB,
     load_matconvnet_weights,
     read_matconvnet_convolutions,
     read_matconvnet_mean,
 )
-from style_transfer.weights import RANDOM, WeightsError, build_keras_application
 
 #: ImageNet mean pixel in BGR order, 0-255 scale (Caffe / Keras ``preprocess_input(mode="caffe")``).
 IMAGENET_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -51,7 +50,7 @@ POOLINGS = ("max", "avg")
 POOL_PADDINGS = ("valid", "same")
 
 
-class LayerNameError(imaging.UserError, ValueError):
+class LayerNameError(UserError, ValueError):
     """Unknown VGG19 layer name."""
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from imaging import imresize
-
 import h5py
 import numpy as np
+
+from imaging import imresize
 
 
 def smooth_image(h: int, w: int, seed: int) -> np.ndarray:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import io
 
-import imaging
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
+import imaging
+from common.errors import UserError
 from deepdream import (
     DreamConfig,
     DreamNetwork,
@@ -205,7 +205,7 @@ def test_octaves_put_lost_detail_back(net):
 
 def test_too_small_image_is_a_user_error(net):
     objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
-    with pytest.raises(imaging.UserError, match="too small"):
+    with pytest.raises(UserError, match="too small"):
         list(dream(image(12, 12), net, objective, tiny_config(octaves=3)))
 
 
@@ -218,9 +218,9 @@ def test_channel_objective_and_range_check(net):
     img = image(20, 24)
     acts = net.features(tf.constant(img)[None])
     assert float(objective(acts)) == pytest.approx(2.0 * np.mean(acts[1].numpy()[..., 3] ** 2))
-    with pytest.raises(imaging.UserError, match="channel 6 is out of range for layer c2"):
+    with pytest.raises(UserError, match="channel 6 is out of range for layer c2"):
         DreamObjective((LayerTerm("c2", 1.0, channel=6),), net.layers, net.channels)
-    with pytest.raises(imaging.UserError, match="not one of the network outputs"):
+    with pytest.raises(UserError, match="not one of the network outputs"):
         DreamObjective((LayerTerm("c9", 1.0),), net.layers, net.channels)
 
 
@@ -244,7 +244,7 @@ def test_guided_dream_moves_towards_guide(net):
     img = image(30, 30)
     new, before = ascent_step(img, gradient, 0.003)
     assert objective_value(net, objective, new) > before
-    with pytest.raises(imaging.UserError, match="guide"):
+    with pytest.raises(UserError, match="guide"):
         DreamObjective((LayerTerm("c2", 1.0, 0),), net.layers, net.channels, guides)
 
 
@@ -295,7 +295,7 @@ def test_inception_network_layers_channels_and_errors(capsys):
     assert "RANDOM" in capsys.readouterr().err
     feats = network.features(tf.zeros((1, 80, 90, 3)))
     assert [tuple(f.shape) for f in feats] == [(1, 7, 8, 288), (1, 3, 3, 768)]
-    with pytest.raises(imaging.UserError, match="unknown InceptionV3 layer 'mixed11'"):
+    with pytest.raises(UserError, match="unknown InceptionV3 layer 'mixed11'"):
         build_dream_network("inception_v3", ["mixed11"], weights="random")
 
 
@@ -308,5 +308,5 @@ def test_vgg19_network_shares_style_transfer_extractor():
     assert keras.config.dtype_policy().name == "float32"  # global policy restored
     feats = network.features(tf.zeros((1, 32, 40, 3)))
     assert [tuple(f.shape) for f in feats] == [(1, 16, 20, 128), (1, 32, 40, 64)]
-    with pytest.raises(imaging.UserError, match="unknown VGG19 layer"):
+    with pytest.raises(UserError, match="unknown VGG19 layer"):
         build_dream_network("vgg19", ["mixed4"], weights="random")

@@ -9,12 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import imaging
-
 import numpy as np
 import pytest
 from PIL import Image
 
+import imaging
 from scripts import deepdream as script
 
 REPO = Path(__file__).resolve().parents[1]

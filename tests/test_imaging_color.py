@@ -1,7 +1,7 @@
-from imaging import rgb_to_y, rgb_to_ycbcr, rgb_to_ycbcr_tf, ycbcr_to_rgb, ycbcr_to_rgb_tf
-
 import numpy as np
 import pytest
+
+from imaging import rgb_to_y, rgb_to_ycbcr, rgb_to_ycbcr_tf, ycbcr_to_rgb, ycbcr_to_rgb_tf
 
 
 def test_white_and_black_uint8_give_studio_range():

@@ -1,9 +1,9 @@
 import math
 
-from imaging import modcrop, psnr, shave, ssim
-
 import numpy as np
 import pytest
+
+from imaging import modcrop, psnr, shave, ssim
 
 
 def test_psnr_identical_is_inf_and_error_of_one_is_48_13():

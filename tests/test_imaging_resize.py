@@ -1,9 +1,9 @@
-from imaging import imresize, imresize_tf
-from imaging.resize import contributions, cubic
-
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from imaging import imresize, imresize_tf
+from imaging.resize import contributions, cubic
 
 
 def test_keys_kernel_values():

@@ -2,13 +2,12 @@
 
 import json
 
-from imaging import imresize
-
 import h5py
 import numpy as np
 import pytest
 from PIL import Image
 
+from imaging import imresize
 from scripts import sr_prepare
 from sr import data
 from sr.evaluation import prepare

@@ -2,12 +2,11 @@
 
 import json
 
-from imaging import imresize
-
 import numpy as np
 import pytest
 from PIL import Image
 
+from imaging import imresize
 from scripts import sr_eval, sr_upscale
 from sr import models
 from sr.ensemble import dihedral, self_ensemble, undo_dihedral

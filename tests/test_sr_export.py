@@ -18,13 +18,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from imaging import UserError, imresize
-
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
+from common.errors import UserError
+from imaging import imresize
 from scripts import sr_export, sr_upscale
 from sr import export, models
 from sr.upscalers import shipped_weights

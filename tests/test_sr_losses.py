@@ -1,11 +1,10 @@
 """Losses against their formulas, and VDSR's adjustable gradient clipping."""
 
-import imaging.runtime  # noqa: F401  (quiet TensorFlow start-up)
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import common.quiet  # noqa: F401  (quiet TensorFlow start-up)
 from sr import losses
 from sr.config import PRESETS
 from sr.training import PatchSet, Trainer, adjustable_clip

@@ -1,12 +1,11 @@
 """SRCNN, VDSR, VDSR-sp builders and the PixelShuffle layer."""
 
-import imaging.runtime  # noqa: F401  (quiet TensorFlow start-up)
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+import common.quiet  # noqa: F401  (quiet TensorFlow start-up)
 from sr import models
 
 

@@ -3,12 +3,11 @@
 import re
 from pathlib import Path
 
-from imaging import imresize
-
 import numpy as np
 import pytest
 from PIL import Image
 
+from imaging import imresize
 from scripts import sr_eval, sr_upscale
 from sr import models
 from sr.evaluation import evaluate_dataset

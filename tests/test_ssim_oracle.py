@@ -10,14 +10,13 @@ module fails rather than skips.
 
 from __future__ import annotations
 
-import imaging
-from imaging import ssim
-
 import numpy as np
 import pytest
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
+import imaging
+from imaging import ssim
 from sr.evaluation import prepare
 
 

@@ -8,12 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import imaging
-
 import numpy as np
 import pytest
 from PIL import Image
 
+import imaging
 from scripts import neural_style
 from style_transfer import vgg
 

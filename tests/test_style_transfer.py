@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-import imaging
-
 import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
 
+import imaging
+from common.errors import UserError
 from style_transfer import color, optimize, transfer, vgg
 from style_transfer.plot import loss_plot
 
@@ -156,9 +156,9 @@ def test_layer_weights_from_config():
 def test_images_too_small_for_the_network(shallow):
     config = transfer.StyleConfig()  # relu5_1 needs 16 pixels
     tiny = np.zeros((8, 40, 3), np.float32)
-    with pytest.raises(imaging.UserError, match="too small"):
+    with pytest.raises(UserError, match="too small"):
         transfer.check_sizes(tiny, [np.zeros((40, 40, 3))], config)
-    with pytest.raises(imaging.UserError, match="style"):
+    with pytest.raises(UserError, match="style"):
         transfer.check_sizes(
             np.zeros((40, 40, 3)),
             [np.zeros((40, 40, 3))],

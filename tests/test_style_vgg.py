@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import imaging
-
 import keras
 import numpy as np
 import pytest
 import scipy.io
 from matconvnet_files import VGG19_WIDTHS, matconvnet_entries, matconvnet_forward, write_matconvnet
 
+from common.errors import UserError
+from common.pretrained import WeightsError, build_keras_application
 from style_transfer import vgg
-from style_transfer.weights import WeightsError, build_keras_application
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def test_layer_name_aliases(name, keras_name):
 def test_unknown_layer_name(bad):
     with pytest.raises(ValueError, match="unknown VGG19 layer"):
         vgg.canonical_layer_name(bad)
-    with pytest.raises(imaging.UserError):
+    with pytest.raises(UserError):
         vgg.canonical_layer_name(bad)
 
 

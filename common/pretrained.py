@@ -18,15 +18,14 @@ import sys
 import warnings
 from collections.abc import Callable
 
-import imaging
-
-import keras
+from common.errors import UserError
+from common.quiet import keras
 
 RANDOM = "random"
 IMAGENET = "imagenet"
 
 
-class WeightsError(imaging.UserError):
+class WeightsError(UserError):
     """Network weights are unavailable or unusable; ``str()`` says how to get them."""
 
 

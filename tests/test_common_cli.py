@@ -7,18 +7,18 @@ import dataclasses
 import json
 from pathlib import Path
 
-from imaging.cli import (
+import pytest
+
+from common.cli import (
     ArgumentParser,
     DefaultsHelpFormatter,
     nonneg_float,
     positive_float,
     positive_int,
     run_main,
-    write_config,
 )
-from imaging.errors import UserError
-
-import pytest
+from common.errors import UserError
+from common.runconfig import write_config
 
 
 @pytest.mark.parametrize("text, value", [("1", 1), ("250", 250)])
@@ -99,7 +99,7 @@ def test_write_config_is_json_of_config_and_extras(tmp_path):
 
 
 def test_cpu_flags_reads_the_flags_line(tmp_path):
-    from imaging.runtime import cpu_flags
+    from common.precision import cpu_flags
 
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nmodel name\t: X\nflags\t\t: fpu avx2 fma avx512_bf16\n\n")
@@ -119,13 +119,13 @@ def test_cpu_flags_reads_the_flags_line(tmp_path):
     ],
 )
 def test_native_bf16(flags, gpus, native):
-    from imaging.runtime import native_bf16
+    from common.precision import native_bf16
 
     assert native_bf16(flags, gpus) is native
 
 
 def test_precision_warning_only_for_emulated_bf16():
-    from imaging.cli import precision_warning
+    from common.precision import precision_warning
 
     assert precision_warning("p", "float32", native=False) is None
     assert precision_warning("p", "mixed_bfloat16", native=True) is None
@@ -135,13 +135,12 @@ def test_precision_warning_only_for_emulated_bf16():
 
 
 def test_scripts_warn_once_about_emulated_bf16(tmp_path, capsys, monkeypatch):
-    import imaging.runtime
-
     from PIL import Image
 
+    import common.precision
     from scripts import sr_eval
 
-    monkeypatch.setattr(imaging.runtime, "native_bf16", lambda: False)
+    monkeypatch.setattr(common.precision, "native_bf16", lambda: False)
     folder = tmp_path / "Tiny"
     folder.mkdir()
     Image.new("RGB", (24, 24), (90, 120, 200)).save(folder / "a.png")
