@@ -13,45 +13,12 @@ Recipes (one function each, returning dicts of uint8 arrays ``(n, h, w)`` plus `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from imaging import imresize, modcrop, rgb_to_y
+from imaging import imresize
+from sr.protocol import Degraded, degrade, round_uint8, y_plane  # noqa: F401  (re-exported)
 
 RECIPES = ("srcnn", "vdsr", "subpixel")
-
-
-def y_plane(image: np.ndarray) -> np.ndarray:
-    """uint8 Y ``(H, W)`` of uint8 RGB ``(H, W, 3)``; ``(H, W, 1)`` or ``(H, W)`` is Y already."""
-    if image.ndim == 2:
-        return image
-    if image.shape[-1] == 1:
-        return image[..., 0]
-    return rgb_to_y(image)
-
-
-def round_uint8(image: np.ndarray) -> np.ndarray:
-    """Round half to even and clip to uint8 (MATLAB's conversion of a uint8 resize result)."""
-    return np.clip(np.rint(image), 0, 255).astype(np.uint8)
-
-
-@dataclass(frozen=True)
-class Degraded:
-    """One Y image in the protocol's three versions, all uint8 ``(H, W)``."""
-
-    hr: np.ndarray  # modcropped ground truth (H, W)
-    lr: np.ndarray  # (H/s, W/s)
-    bicubic: np.ndarray  # (H, W)
-    scale: int
-
-
-def degrade(y: np.ndarray, scale: int) -> Degraded:
-    """The protocol's degradation of a uint8 Y plane ``(H, W)`` by an integer ``scale``."""
-    hr = modcrop(np.asarray(y), scale)
-    lr = round_uint8(imresize(hr, 1.0 / scale))
-    bicubic = round_uint8(imresize(lr, scale))
-    return Degraded(hr, lr, bicubic, scale)
 
 
 def patch_grid(height: int, width: int, size: int, stride: int) -> list[tuple[int, int]]:
