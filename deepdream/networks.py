@@ -13,16 +13,17 @@ download and cache, a local weights file, or ``"random"`` (tests only, announced
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keras
 
 from common.errors import UserError
+from common.precision import precision_scope
 from common.pretrained import build_keras_application
 from deepdream.config import LayerTerm
+from style_transfer.vgg import canonical_layer_name, vgg19_feature_model
 
 #: Smallest input side each network accepts (InceptionV3's stem uses 'valid' convolutions).
 MIN_SIZE = {"inception_v3": 75, "vgg19": 32}
@@ -64,17 +65,6 @@ class DreamNetwork:
     name: str
 
 
-@contextlib.contextmanager
-def dtype_policy(precision: str) -> Iterator[None]:
-    """Temporarily set Keras' global dtype policy (``float32`` or ``mixed_bfloat16``)."""
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
-    try:
-        yield
-    finally:
-        keras.config.set_dtype_policy(previous)
-
-
 def build_dream_network(
     model: str, layers: Sequence[str], *, weights: str = "imagenet", precision: str = "float32"
 ) -> DreamNetwork:
@@ -95,7 +85,7 @@ def build_dream_network(
 
 
 def _inception_v3(layers: list[str], weights: str, precision: str) -> DreamNetwork:
-    with dtype_policy(precision):
+    with precision_scope(precision):
         base = build_keras_application(
             keras.applications.InceptionV3,
             weights,
@@ -125,16 +115,12 @@ def vgg19_layer(name: str) -> tuple[str, int]:
     Raises:
         UserError: not a VGG19 convolution or pooling layer.
     """
-    from style_transfer.vgg import canonical_layer_name
-
     canonical = canonical_layer_name(name)  # raises LayerNameError, a UserError
     block = int(canonical[len("block")])
     return canonical, {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}[block]
 
 
 def _vgg19(layers: list[str], weights: str, precision: str) -> DreamNetwork:
-    from style_transfer.vgg import vgg19_feature_model
-
     channels = tuple(vgg19_layer(name)[1] for name in layers)
     by_name = vgg19_feature_model(layers, weights=weights, pooling="max", dtype_policy=precision)
     rgb = keras.Input((None, None, 3), name="rgb")

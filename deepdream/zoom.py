@@ -86,7 +86,7 @@ def encode_gif(frames: Iterable[np.ndarray], *, fps: float = 10.0) -> bytes:
     Frames are consumed lazily (e.g. a generator reading PNGs back), so memory stays at one
     frame plus the encoded GIF.
     """
-    pictures = (Image.fromarray(_to_uint8(frame), "RGB") for frame in frames)
+    pictures = (Image.fromarray(imaging.to_uint8(frame), "RGB") for frame in frames)
     first = next(pictures, None)
     if first is None:
         raise ValueError("encode_gif needs at least one frame")
@@ -100,10 +100,3 @@ def encode_gif(frames: Iterable[np.ndarray], *, fps: float = 10.0) -> bytes:
         loop=0,
     )
     return buffer.getvalue()
-
-
-def _to_uint8(frame: np.ndarray) -> np.ndarray:
-    frame = np.asarray(frame)
-    if frame.dtype == np.uint8:
-        return frame
-    return np.clip(np.rint(frame * 255.0), 0, 255).astype(np.uint8)
