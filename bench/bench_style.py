@@ -28,14 +28,15 @@ import subprocess
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from style_transfer import optimize, transfer, vgg  # noqa: E402
+import imaging  # noqa: E402
+from common.precision import PRECISIONS  # noqa: E402
+from common.quiet import tf  # noqa: E402  (TensorFlow without its start-up log)
+from common.seeds import seed_everything  # noqa: E402
+from style_transfer import optimize, resizing, transfer, vgg  # noqa: E402
 
 
 def synthetic(height: int, width: int, seed: int) -> np.ndarray:
@@ -195,11 +196,9 @@ def curve_images(kind: str, width: int, data_dir: str) -> tuple[np.ndarray, np.n
     """(content, style) at ``width`` wide: synthetic, or Set14's monarch and baboon."""
     if kind == "synthetic":
         return synthetic(width * 3 // 4, width, 0), synthetic(width, width, 1)
-    import imaging
-
     content = imaging.load_image(os.path.join(data_dir, "Set14", "monarch.png"))
     style = imaging.load_image(os.path.join(data_dir, "Set14", "baboon.png"))
-    return transfer.resize_to_width(content, width), transfer.resize_to_width(style, width)
+    return resizing.resize_to_width(content, width), resizing.resize_to_width(style, width)
 
 
 def curve(base, content, style, iterations: int, run: dict) -> list[tuple]:
@@ -243,7 +242,7 @@ def curves(base, widths, kinds, runs, iterations, data_dir) -> None:
 
 
 def c2f_child(sizes: list[int], iterations: list[int], precision: str) -> None:
-    keras.utils.set_random_seed(0)
+    seed_everything(0)
     base = vgg.load_vgg19("random")
     config = transfer.StyleConfig(sizes=tuple(sizes), stage_iterations=tuple(iterations))
     model = transfer.build_feature_model(config, base, precision=precision)
@@ -300,7 +299,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sections", nargs="+", default=["speed", "optim", "c2f"])
     p.add_argument("--size", type=int, default=512)
-    p.add_argument("--precisions", nargs="+", default=["float32", "mixed_bfloat16"])
+    p.add_argument("--precisions", nargs="+", default=list(PRECISIONS))
     p.add_argument("--rounds", type=int, default=2, help="timed calls of bare and loss")
     p.add_argument("--iterations", type=int, default=3, help="optimiser iterations timed + 1")
     p.add_argument("--optim-size", type=int, default=128)
@@ -322,7 +321,7 @@ def main() -> int:
     if args.c2f_child:
         c2f_child(args.child_sizes, args.child_iterations, args.c2f_child)
         return 0
-    keras.utils.set_random_seed(0)
+    seed_everything(0)
     base = vgg.load_vgg19("random")
     if "speed" in args.sections:
         for precision in args.precisions:

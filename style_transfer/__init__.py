@@ -2,6 +2,7 @@
 
 import common.quiet  # noqa: F401  (first: TensorFlow is imported without its start-up log)
 from common.pretrained import WeightsError, build_keras_application
+from style_transfer.config import StyleConfig
 from style_transfer.losses import (
     blended_style_loss,
     content_loss,
@@ -11,7 +12,7 @@ from style_transfer.losses import (
     total_loss,
     total_variation_loss,
 )
-from style_transfer.transfer import StyleConfig, feature_layers, initial_image, stylize
+from style_transfer.transfer import feature_layers, initial_image, stylize
 from style_transfer.vgg import (
     canonical_layer_name,
     load_vgg19,

@@ -115,14 +115,7 @@ def lbfgs(
                 method="L-BFGS-B",
                 bounds=scipy.optimize.Bounds(0.0, 1.0) if bounded else None,
                 callback=callback,
-                options={
-                    "maxiter": iterations,
-                    "maxfun": 4 * iterations + 20,
-                    "maxcor": memory,
-                    "maxls": max_line_search,
-                    "ftol": 0.0,
-                    "gtol": 0.0,
-                },
+                options=_lbfgs_options(iterations, memory, max_line_search),
             )
             handoff.put(("done", None, None))
         except _Stop:
@@ -130,6 +123,30 @@ def lbfgs(
         except BaseException as exc:  # forwarded to the consumer's thread
             handoff.put(("error", exc, None))
 
+    yield from _consume(worker, handoff, resume, x0.shape, first)
+
+
+def _lbfgs_options(iterations: int, memory: int, max_line_search: int) -> dict[str, float]:
+    """scipy L-BFGS-B options: stop on the iteration count (or no descent), not on tolerances."""
+    return {
+        "maxiter": iterations,
+        "maxfun": 4 * iterations + 20,
+        "maxcor": memory,
+        "maxls": max_line_search,
+        "ftol": 0.0,
+        "gtol": 0.0,
+    }
+
+
+def _consume(
+    worker: Callable[[], None],
+    handoff: queue.Queue,
+    resume: queue.Queue,
+    shape: tuple[int, ...],
+    first: int,
+) -> Iterator[Step]:
+    """Run ``worker`` in a thread and yield the iterates it hands off, numbered from ``first``;
+    tell it to stop (and wait for it) when the consumer stops early."""
     thread = threading.Thread(target=worker, name="lbfgs", daemon=True)
     thread.start()
     count = first - 1
@@ -141,7 +158,7 @@ def lbfgs(
             if kind == "done":
                 return
             count += 1
-            yield count, value.reshape(x0.shape).astype(np.float32), losses
+            yield count, value.reshape(shape).astype(np.float32), losses
             resume.put("go")
     finally:
         if thread.is_alive():

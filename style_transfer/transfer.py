@@ -1,27 +1,25 @@
 """Neural style transfer (Gatys, Ecker & Bethge, CVPR 2016) as a generator.
 
 :func:`stylize` yields ``(iteration, image, losses)``; the feature extractor is passed in (see
-:func:`style_transfer.vgg.vgg19_feature_model`), so tests use tiny or random networks. Defaults
-of :class:`StyleConfig` are anishathalye/neural-style's (with its normalisation, see
-:mod:`style_transfer.losses`) and the optimiser is L-BFGS as in Gatys et al. and jcjohnson.
+:func:`style_transfer.vgg.vgg19_feature_model`), so tests use tiny or random networks. The
+settings are a :class:`~style_transfer.config.StyleConfig`; sizes and resizing are
+:mod:`style_transfer.resizing`'s.
 ``resize="pillow"`` and ``adam_clip=False`` (with a ``pool_padding="same"`` feature model, see
 :func:`build_feature_model`) are neural-style's own resizing and unbounded Adam steps.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
-import imaging
 from common.errors import UserError
 from style_transfer import losses as L
+from style_transfer.config import CONTENT_LAYERS, StyleConfig
 from style_transfer.optimize import adam, lbfgs
+from style_transfer.resizing import resize_to_shape, scaled_style, stage_shape, style_shape
 from style_transfer.vgg import (
     IMAGENET_MEAN_RGB,
     VGG19_LAYERS,
@@ -29,52 +27,14 @@ from style_transfer.vgg import (
     vgg19_feature_model,
 )
 
-CONTENT_LAYERS = ("relu4_2", "relu5_2")  # blended by content_weight_blend, as neural-style
-STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "style")
-RESIZES = ("matlab", "pillow")
 
 #: neural-style's starting noise: N(0, 0.256^2) on the 0-255 scale around the mean pixel
 #: (``tf.random_normal(shape) * 0.256`` added in its mean-subtracted space), here on [0, 1].
 AN_NOISE_SIGMA = 0.256 / 255.0
 
 FeatureModel = Callable[[tf.Tensor], Mapping[str, tf.Tensor]]
-
-
-@dataclasses.dataclass(frozen=True)
-class StyleConfig:
-    """Loss weights and optimiser of one style transfer; defaults are neural-style's / Gatys'.
-
-    ``content_layers`` None means neural-style's relu4_2 (weight ``content_weight_blend``) and
-    relu5_2 (weight ``1 - content_weight_blend``); otherwise the given layers, equally weighted.
-    ``sizes``: image widths of the coarse-to-fine stages (empty: one stage at the content's size);
-    ``stage_iterations``: iterations per stage (None: ``iterations`` at every stage).
-    ``resize``: ``"matlab"`` (MATLAB bicubic in float, sizes rounded) or ``"pillow"``
-    (neural-style's: Pillow bicubic on uint8, sizes floored); ``adam_clip``: clip the pixels to
-    [0, 1] after each Adam step (neural-style does not).
-    """
-
-    content_weight: float = 5.0
-    content_weight_blend: float = 1.0
-    style_weight: float = 500.0
-    style_layer_weight_exp: float = 1.0
-    tv_weight: float = 100.0
-    content_layers: tuple[str, ...] | None = None
-    style_layers: tuple[str, ...] = STYLE_LAYERS
-    style_blend_weights: tuple[float, ...] | None = None
-    style_scales: tuple[float, ...] | None = None
-    optimizer: str = "lbfgs"
-    iterations: int = 1000
-    learning_rate: float = 10.0
-    beta1: float = 0.9
-    beta2: float = 0.999
-    epsilon: float = 1e-8
-    lbfgs_memory: int = 10
-    sizes: tuple[int, ...] = ()
-    stage_iterations: tuple[int, ...] | None = None
-    resize: str = "matlab"
-    adam_clip: bool = True
+DEFAULT_CONFIG = StyleConfig()
 
 
 def content_layer_weights(config: StyleConfig) -> dict[str, float]:
@@ -138,70 +98,6 @@ def min_image_side(config: StyleConfig) -> int:
     deepest = feature_layers(config)[-1]
     pools = sum(1 for n in VGG19_LAYERS[: VGG19_LAYERS.index(deepest)] if n.endswith("_pool"))
     return 2**pools
-
-
-def width_shape(shape: Sequence[int], width: int, method: str = "matlab") -> tuple[int, int]:
-    """``(H, W)`` of an image of ``shape`` resized to ``width`` wide, aspect kept.
-
-    ``"matlab"``: height rounded; ``"pillow"``: ``floor(H / W * width)`` in floating point, as
-    neural-style's ``--width`` (which may drop a row even when ``width == W``).
-    """
-    h, w = int(shape[0]), int(shape[1])
-    if method == "pillow":
-        return max(1, int(math.floor(float(h) / w * width))), int(width)
-    return max(1, round(h * width / w)), int(width)
-
-
-def style_shape(
-    shape: Sequence[int], content_width: int, scale: float = 1.0, method: str = "matlab"
-) -> tuple[int, int]:
-    """``(H, W)`` of a style image of ``shape`` scaled to ``scale * content_width`` wide.
-
-    ``"pillow"``: neural-style's arithmetic, both sides ``int(side * scale * content_width / W)``.
-    """
-    if method == "pillow":
-        factor = scale * content_width / shape[1]
-        return max(1, int(shape[0] * factor)), max(1, int(shape[1] * factor))
-    return width_shape(shape, max(1, round(scale * content_width)))
-
-
-def pillow_resize(image: np.ndarray, shape: Sequence[int]) -> np.ndarray:
-    """neural-style's resize: to uint8 (rounded here), Pillow bicubic to ``(H, W)``; float32 [0, 1].
-
-    Pillow's bicubic (a = -0.5, antialiased when shrinking) works on and returns uint8.
-    """
-    pixels = np.round(np.clip(np.asarray(image, np.float64), 0, 1) * 255.0).astype(np.uint8)
-    resized = Image.fromarray(pixels).resize((int(shape[1]), int(shape[0])), Image.BICUBIC)
-    return (np.asarray(resized, np.float32) / np.float32(255.0)).astype(np.float32)
-
-
-def resize_to_shape(image: np.ndarray, shape: Sequence[int], method: str = "matlab") -> np.ndarray:
-    """Bicubic resize to ``(H, W)`` (MATLAB's in float, or Pillow's on uint8); float32 [0, 1]."""
-    if tuple(image.shape[:2]) == tuple(shape[:2]):
-        return np.asarray(image, np.float32)
-    if method == "pillow":
-        return pillow_resize(image, shape)
-    out = imaging.imresize(image, output_shape=tuple(shape[:2]))
-    return np.clip(out, 0, 1).astype(np.float32)
-
-
-def resize_to_width(image: np.ndarray, width: int, method: str = "matlab") -> np.ndarray:
-    """Bicubic resize to ``width`` keeping the aspect ratio (:func:`width_shape`); float32."""
-    return resize_to_shape(image, width_shape(image.shape, width, method), method)
-
-
-def stage_shape(shape: Sequence[int], width: int, method: str = "matlab") -> tuple[int, int]:
-    """``(H, W)`` of a coarse-to-fine stage of ``width``: the content's own at its own width."""
-    if int(width) == int(shape[1]):
-        return int(shape[0]), int(shape[1])
-    return width_shape(shape, width, method)
-
-
-def scaled_style(
-    style: np.ndarray, content_width: int, scale: float = 1.0, method: str = "matlab"
-) -> np.ndarray:
-    """neural-style's --style-scales: the style is resized to ``scale * content_width`` wide."""
-    return resize_to_shape(style, style_shape(style.shape, content_width, scale, method), method)
 
 
 def noise_image(
@@ -314,10 +210,8 @@ def stage_plan(config: StyleConfig, content_width: int) -> list[tuple[int, int]]
     widths = list(config.sizes) or [content_width]
     if config.stage_iterations is None:
         counts = [config.iterations] * len(widths)
-    else:
+    else:  # StyleConfig checks that there is one count per size
         counts = list(config.stage_iterations)
-        if len(counts) != len(widths):
-            raise ValueError(f"{len(counts)} stage iterations for {len(widths)} sizes")
     return list(zip(widths, counts, strict=True))
 
 
@@ -325,7 +219,7 @@ def stylize(
     content: np.ndarray,
     styles: Sequence[np.ndarray],
     feature_model: FeatureModel,
-    config: StyleConfig = StyleConfig(),
+    config: StyleConfig = DEFAULT_CONFIG,
     initial: np.ndarray | None = None,
 ) -> Iterator[tuple[int, np.ndarray, dict[str, float]]]:
     """Optimise an image whose VGG features match ``content`` and whose Grams match ``styles``.
@@ -345,10 +239,6 @@ def stylize(
     """
     if not styles:
         raise ValueError("at least one style image is needed")
-    if config.optimizer not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose from {OPTIMIZERS}")
-    if config.resize not in RESIZES:
-        raise ValueError(f"unknown resize {config.resize!r}; choose from {RESIZES}")
     blend = L.normalized(config.style_blend_weights or [1.0] * len(styles))
     scales = config.style_scales or (1.0,) * len(styles)
     if len(blend) != len(styles) or len(scales) != len(styles):

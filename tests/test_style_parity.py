@@ -31,7 +31,7 @@ import tensorflow as tf
 from matconvnet_files import matconvnet_entries, write_matconvnet
 from PIL import Image
 
-from style_transfer import transfer, vgg
+from style_transfer import resizing, transfer, vgg
 
 NARROW = {1: 4, 2: 6, 3: 8, 4: 8, 5: 8}
 MEAN_RGB = (110.0, 121.5, 95.25)  # not ImageNet's: the file's own mean must be used
@@ -220,7 +220,7 @@ def ours(path, images, *, pool_padding="same", clip=False, **settings):
     model = transfer.build_feature_model(
         config, net, "max", pool_padding=pool_padding, transpose_kernels=True
     )
-    content = transfer.resize_to_width(images["content"] / 255.0, WIDTH, "pillow")
+    content = resizing.resize_to_width(images["content"] / 255.0, WIDTH, "pillow")
     styles = [s / 255.0 for s in images["styles"]]
     start = transfer.initial_image(
         images["initial"] / 255.0, content, styles, 0.0, np.random.default_rng(0), resize="pillow"
@@ -241,7 +241,7 @@ def test_compat_an_reproduces_an_losses_and_adam_steps(setup):
     for style, scale, theirs in zip(
         images["styles"], SETTINGS["style_scales"], an_styles, strict=True
     ):
-        resized = transfer.scaled_style(style / 255.0, WIDTH, scale, "pillow")
+        resized = resizing.scaled_style(style / 255.0, WIDTH, scale, "pillow")
         np.testing.assert_array_equal(np.round(resized * 255), theirs)
     theirs = list(an_stylize(str(path), an_content, an_styles, an_initial, SETTINGS))
     assert len(steps) == len(theirs) == SETTINGS["iterations"]

@@ -1,4 +1,4 @@
-"""scripts/neural_style.py end to end on tiny images with random (or file) VGG19 weights."""
+"""neural_style.py (style_transfer.cli) end to end on tiny images, random or file VGG19 weights."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import imaging
-from scripts import neural_style
+from style_transfer import cli as neural_style
 from style_transfer import vgg
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from PIL import Image
 
 import imaging
 from common.errors import UserError
-from style_transfer import color, optimize, transfer, vgg
+from style_transfer import color, optimize, resizing, transfer, vgg
 from style_transfer.plot import loss_plot
 
 SHALLOW = {"content_layers": ("relu2_1",), "style_layers": ("relu1_1", "relu2_1")}
@@ -137,9 +137,9 @@ def test_coarse_to_fine_stages(shallow):
 
 def test_style_scales_and_resizing():
     style = np.zeros((30, 60, 3), np.float32)
-    assert transfer.scaled_style(style, 40, 0.5).shape == (10, 20, 3)
-    assert transfer.scaled_style(style, 40).shape == (20, 40, 3)
-    assert transfer.resize_to_width(style, 60) is not None
+    assert resizing.scaled_style(style, 40, 0.5).shape == (10, 20, 3)
+    assert resizing.scaled_style(style, 40).shape == (20, 40, 3)
+    assert resizing.resize_to_width(style, 60) is not None
 
 
 def test_layer_weights_from_config():
@@ -202,16 +202,16 @@ def test_noise_is_the_networks_mean_colour_plus_gaussian_noise(sigma, expected):
 
 def test_pillow_resizing_is_neural_styles():
     image = _smooth_image(45, 37)
-    assert transfer.width_shape(image.shape, 29, "pillow") == (35, 29)
-    assert transfer.width_shape(image.shape, 29) == (35, 29)
-    assert transfer.width_shape((40, 48), 37, "pillow") == (30, 37)  # floor; round gives 31
-    assert transfer.style_shape((33, 41), 29, 1.0, "pillow") == (23, 29)
-    assert transfer.style_shape((50, 27), 29, 0.8, "pillow") == (42, 23)
+    assert resizing.width_shape(image.shape, 29, "pillow") == (35, 29)
+    assert resizing.width_shape(image.shape, 29) == (35, 29)
+    assert resizing.width_shape((40, 48), 37, "pillow") == (30, 37)  # floor; round gives 31
+    assert resizing.style_shape((33, 41), 29, 1.0, "pillow") == (23, 29)
+    assert resizing.style_shape((50, 27), 29, 0.8, "pillow") == (42, 23)
     as_uint8 = np.round(image * 255).astype(np.uint8)
-    ours = transfer.resize_to_width(image, 29, "pillow")
+    ours = resizing.resize_to_width(image, 29, "pillow")
     pillow = np.asarray(Image.fromarray(as_uint8).resize((29, 35), Image.BICUBIC))
     np.testing.assert_array_equal(np.round(ours * 255), pillow)
-    np.testing.assert_array_equal(transfer.resize_to_shape(image, image.shape, "pillow"), image)
+    np.testing.assert_array_equal(resizing.resize_to_shape(image, image.shape, "pillow"), image)
 
 
 def test_preserve_colors_keeps_luminance_of_result_and_chroma_of_content():
