@@ -6,10 +6,9 @@ the network on the eight images of the dihedral group of the square (4 rotations
 each with and without a mirror flip), apply the inverse transform to each output, and average
 the eight outputs. The cost is eight forward passes.
 
-Here the wrapper acts on the Y planes given to an upscaler or a tile predictor, so it works with
-every model and with tiling (each tile is ensembled on its own; the tile margins are the same on
-every side, so tiles still join without seams). The average is taken in float, before the
-protocol's rounding to uint8.
+Here the wrapper acts on the Y planes given to an upscaler, so it works with every model and with
+tiling (each tile is ensembled on its own; the tile margins are the same on every side, so tiles
+still join without seams). The average is taken in float, before the protocol's rounding to uint8.
 """
 
 from __future__ import annotations
@@ -45,9 +44,9 @@ def undo_dihedral(plane: np.ndarray, k: int) -> np.ndarray:
 def self_ensemble(predict: F) -> F:
     """Wrap ``predict(lr_y, bicubic_y, *rest) -> sr_y`` into its geometric self-ensemble.
 
-    ``predict`` is an :data:`sr.upscalers.Upscaler` ``(lr_y, bicubic_y, scale)`` or a
-    :data:`sr.tiling.Predictor` ``(lr_y, bicubic_y)``: both Y planes (0..255, ``(h, w)`` and
-    ``(h*s, w*s)``) get the same transform, other arguments pass unchanged. The result is
+    ``predict`` is an :data:`sr.protocol.Upscaler` ``(lr_y, bicubic_y)``, or any function whose
+    first two arguments are those Y planes (0..255, ``(h, w)`` and ``(h*s, w*s)``): both get the
+    same transform, other arguments pass unchanged. The result is
     ``mean_k undo_k(predict(T_k lr_y, T_k bicubic_y))`` over the eight transforms ``T_k`` in
     float64, shape ``(h*s, w*s)``, not rounded. Since the MATLAB bicubic is symmetric, ``T_k``
     of the bicubic plane is the bicubic upscaling of ``T_k`` of the LR plane.

@@ -1,13 +1,7 @@
-"""The evaluation protocol of the SR papers' tables (see ``../shared/datasets/README.md``).
+"""The papers' evaluation protocol (:mod:`sr.protocol`) over dataset folders of image files.
 
-For each ground-truth image and integer scale ``s``:
-
-1. ``modcrop`` the image so its height and width are multiples of ``s``;
-2. take Y with MATLAB ``rgb2ycbcr`` on the uint8 image, rounded to uint8; a grayscale file is
-   used as Y directly;
-3. ``LR = round(imresize(Y, 1/s))`` and ``bicubic = round(imresize(LR, s))`` with the
-   MATLAB-compatible bicubic;
-4. PSNR and SSIM on Y in 0..255 after shaving ``s`` pixels from every border.
+:func:`prepare` applies steps 1-3 to one ground-truth file, :func:`evaluate` runs an upscaler over
+a folder and scores each image by step 4, :class:`DatasetScore` holds the means.
 """
 
 from __future__ import annotations
@@ -19,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from imaging import ImageError, load_image_eval, modcrop, psnr, shave, ssim
-from sr.data import degrade, round_uint8, y_plane
-from sr.upscalers import Upscaler
+from imaging import ImageError, load_image_eval, modcrop
+from sr.protocol import Upscaler, degrade, measure, round_uint8, y_plane
 
 
 @dataclass(frozen=True)
@@ -82,13 +75,8 @@ def list_images(directory: str | os.PathLike) -> list[Path]:
     return files
 
 
-def round_u8(values: np.ndarray) -> np.ndarray:
-    """:func:`sr.data.round_uint8` (MATLAB's uint8 storage), kept as float64."""
-    return round_uint8(values).astype(np.float64)
-
-
 def prepare(path: str | os.PathLike, scale: int) -> Sample:
-    """Apply steps 1-3 of the protocol to one ground-truth image file."""
+    """Steps 1-3 of the protocol for one ground-truth image file (``ImageError`` if too small)."""
     image = modcrop(load_image_eval(path), scale)
     height, width = image.shape[:2]
     if min(height, width) < 4 * scale:
@@ -99,17 +87,8 @@ def prepare(path: str | os.PathLike, scale: int) -> Sample:
     return Sample(Path(path).stem, *(p.astype(np.float64) for p in as_float), rgb)
 
 
-def measure(hr_y: np.ndarray, sr_y: np.ndarray, scale: int) -> tuple[float, float]:
-    """Step 4: PSNR and SSIM of a Y plane in 0..255 (rounded here) after shaving ``scale``."""
-    if sr_y.shape != hr_y.shape:
-        raise ValueError(f"output {sr_y.shape} != ground truth {hr_y.shape}")
-    ref = shave(np.asarray(hr_y, np.float64), scale)
-    est = shave(round_u8(sr_y), scale)
-    return psnr(ref, est, 255.0), ssim(ref, est, 255.0)
-
-
 def score(sample: Sample, sr_y: np.ndarray, scale: int) -> ImageScore:
-    """Step 4 for one prepared sample."""
+    """Step 4 (:func:`sr.protocol.measure`) for one prepared sample."""
     return ImageScore(sample.name, *measure(sample.hr_y, sr_y, scale))
 
 
@@ -123,7 +102,7 @@ def evaluate(
     result = DatasetScore(model, Path(dataset).name, scale)
     for path in list_images(dataset):
         sample = prepare(path, scale)
-        sr_y = round_u8(upscaler(sample.lr_y, sample.bicubic_y, scale))
+        sr_y = round_uint8(upscaler(sample.lr_y, sample.bicubic_y)).astype(np.float64)
         result.images.append(score(sample, sr_y, scale))
         yield sample, sr_y, result
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from common.errors import UserError
 from common.quiet import tf
-from common.runconfig import write_config
+from common.runconfig import CONFIG_NAME, write_run_config
 from imaging import imresize_tf, rgb_to_ycbcr_tf, ycbcr_to_rgb_tf
 from imaging.resize import polyphase_kernel
 from sr.models import srcnn_border
@@ -40,13 +40,15 @@ INPUT_NAME = "image"
 OUTPUT_NAME = "upscaled"
 #: The TFLite file written beside the SavedModel in the export directory.
 TFLITE_NAME = "model.tflite"
-#: What the export directory holds besides the SavedModel: how it was made.
-INFO_NAME = "export.json"
+#: What the export directory holds besides the SavedModel: how it was made (the run-config rule:
+#: ``config.json`` in a run folder). Exports written before the rule have ``export.json``.
+INFO_NAME = CONFIG_NAME
+OLD_INFO_NAME = "export.json"
 #: Smallest side accepted (as ``sr_upscale.py``): SRCNN's reflected border needs the room.
 MIN_SIDE = 4
 
 
-class Upscaler(tf.Module):
+class ExportModule(tf.Module):
     """``serve(image)``: RGB uint8 ``(H, W, 3)`` -> ``{"upscaled": uint8 (s*H, s*W, 3)}``.
 
     ``net`` is a float32 network from :func:`sr.weights.load_model` for ``model`` at ``scale``.
@@ -136,8 +138,8 @@ def _upscale_axis(image: tf.Tensor, kernel: np.ndarray, pad_before: int, axis: i
     return tf.transpose(out, [0, 3, 2, 1] if axis == 1 else [0, 2, 3, 1])
 
 
-def to_tflite(module: Upscaler, work_dir: str | os.PathLike) -> bytes:
-    """:meth:`Upscaler.serve_lite` as a TFLite flatbuffer of built-in ops only, dynamic H and W.
+def to_tflite(module: ExportModule, work_dir: str | os.PathLike) -> bytes:
+    """:meth:`ExportModule.serve_lite` as a TFLite flatbuffer of built-in ops only, dynamic H and W.
 
     Built-in ops only, because the Python interpreter of TensorFlow >= 2.20 (``tf.lite``) no
     longer carries the Flex delegate that ``SELECT_TF_OPS`` needs. The function goes through a
@@ -155,14 +157,15 @@ def to_tflite(module: Upscaler, work_dir: str | os.PathLike) -> bytes:
 
 
 def is_export_dir(path: Path) -> bool:
-    """True for a directory this module wrote (a SavedModel with our ``export.json``)."""
-    return (path / "saved_model.pb").is_file() and (path / INFO_NAME).is_file()
+    """True for a directory this module wrote (a SavedModel with our ``config.json``)."""
+    info = (path / INFO_NAME).is_file() or (path / OLD_INFO_NAME).is_file()
+    return (path / "saved_model.pb").is_file() and info
 
 
 def write_export(
-    module: Upscaler, out_dir: str | os.PathLike, info: dict, *, overwrite: bool = False
+    module: ExportModule, out_dir: str | os.PathLike, info: dict, *, overwrite: bool = False
 ) -> None:
-    """Write the SavedModel, ``model.tflite`` and ``export.json`` to ``out_dir`` atomically.
+    """Write the SavedModel, ``model.tflite`` and ``config.json`` to ``out_dir`` atomically.
 
     Everything is written to a temporary directory beside ``out_dir`` and renamed into place, so
     ``out_dir`` is complete or absent. An existing ``out_dir`` is refused unless ``overwrite``,
@@ -176,15 +179,15 @@ def write_export(
         tf.saved_model.save(module, os.fspath(tmp), signatures=signatures)
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.lite.") as work:
             (tmp / TFLITE_NAME).write_bytes(to_tflite(module, work))
-        write_config(tmp / INFO_NAME, info, signature=signature_info(module))
+        write_run_config(tmp, info, folder=True, signature=signature_info(module))
         tmp.chmod(0o777 & ~_umask())
         _replace_dir(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def signature_info(module: Upscaler) -> dict:
-    """The signature's name, input and output, for ``export.json``."""
+def signature_info(module: ExportModule) -> dict:
+    """The signature's name, input and output, for ``config.json``."""
     s = module.scale
     return {
         "name": SIGNATURE,

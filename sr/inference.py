@@ -14,14 +14,13 @@ import numpy as np
 import tensorflow as tf
 
 from imaging import load_image_eval
-from sr.data import Degraded, degrade, y_plane
-from sr.evaluation import measure
 from sr.models import srcnn_border
-from sr.tiling import Predictor
+from sr.protocol import Degraded, Upscaler, degrade, measure, y_plane
 
 
-def make_predictor(net: keras.Model, model: str, srcnn_variant: str = "9-1-5") -> Predictor:
-    """A function running ``net`` (a ``model`` network) on one image's Y planes (0..255)."""
+def make_predictor(net: keras.Model, model: str, srcnn_variant: str = "9-1-5") -> Upscaler:
+    """An :data:`~sr.protocol.Upscaler` running ``net`` (a ``model`` network) on one image's Y
+    planes (0..255; the network sees them / 255 in float32 and its output is scaled back)."""
     spec = tf.TensorSpec((1, None, None, 1), tf.float32)
 
     if model == "srcnn":
@@ -62,8 +61,8 @@ def load_validation(paths: Sequence[str], scales: Sequence[int]) -> dict[int, li
     return {s: [degrade(y, s) for y in planes] for s in scales}
 
 
-def evaluate(predict: Predictor, images: Sequence[Degraded], with_ssim: bool = False) -> dict:
-    """Mean PSNR (and SSIM) by the protocol's step 4, :func:`sr.evaluation.measure`."""
+def evaluate(predict: Upscaler, images: Sequence[Degraded], with_ssim: bool = False) -> dict:
+    """Mean PSNR (and SSIM) by the protocol's step 4, :func:`sr.protocol.measure`."""
     scores = [measure(d.hr, predict(d.lr, d.bicubic), d.scale) for d in images]
     result = {"psnr": float(np.mean([p for p, _ in scores]))}
     if with_ssim:

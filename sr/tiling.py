@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from imaging import imresize, rgb_to_ycbcr, ycbcr_to_rgb
-from sr.models import srcnn_border
-
-#: ``(lr_y (h, w), bicubic_y (h*s, w*s))`` in 0..255 -> ``sr_y (h*s, w*s)`` float in 0..255
-Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
+from imaging import imresize, rgb_to_ycbcr, to_uint8, ycbcr_to_rgb
+from sr.models import VDSR_DEPTH, srcnn_border
+from sr.protocol import Upscaler
 
 
-def margin_for(model: str, scale: int, srcnn_variant: str = "9-1-5", depth: int = 20) -> int:
+def margin_for(
+    model: str, scale: int, srcnn_variant: str = "9-1-5", depth: int = VDSR_DEPTH
+) -> int:
     """LR margin covering the receptive radius of ``model`` plus the bicubic support (3 px)."""
     if model == "srcnn":
         radius_lr = math.ceil(srcnn_border(srcnn_variant) / scale)
@@ -43,7 +43,7 @@ def tiles(height: int, width: int, tile: int) -> Iterator[tuple[int, int, int, i
 
 def upscale_rgb(
     rgb: np.ndarray,
-    predict: Predictor,
+    predict: Upscaler,
     scale: int,
     *,
     tile_lr: int | None = 256,
@@ -68,8 +68,8 @@ def upscale_rgb(
         core = up[
             (top - t0) * scale : (bottom - t0) * scale, (left - l0) * scale : (right - l0) * scale
         ]
-        rgb_tile = np.clip(ycbcr_to_rgb(core.astype(np.float32)), 0.0, 1.0)
-        out[top * scale : bottom * scale, left * scale : right * scale] = np.rint(rgb_tile * 255.0)
+        rgb_tile = ycbcr_to_rgb(core.astype(np.float32))
+        out[top * scale : bottom * scale, left * scale : right * scale] = to_uint8(rgb_tile)
         if progress:
             progress(1)
     return out

@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 
 from imaging import imresize
-from scripts import sr_eval, sr_upscale
 from sr import models
+from sr.cli import eval as sr_eval
+from sr.cli import upscale as sr_upscale
 from sr.ensemble import dihedral, self_ensemble, undo_dihedral
 from sr.inference import make_predictor
 from sr.tiling import margin_for, upscale_rgb

@@ -8,47 +8,36 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sr_measure import measure
 
-from scripts import sr_eval
-from sr.evaluation import evaluate_dataset, prepare
-from sr.upscalers import bicubic
+from sr.cli import eval as sr_eval
+from sr.evaluation import prepare
+from sr.results import fmt_cell, measured, published, published_cells
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Kim et al. 2016, Table 3, bicubic row (PSNR in dB, rounded to 0.01).
-PUBLISHED_BICUBIC = {
-    ("Set5", 2): 33.66, ("Set5", 3): 30.39, ("Set5", 4): 28.42,
-    ("Set14", 2): 30.24, ("Set14", 3): 27.55, ("Set14", 4): 26.00,
-}  # fmt: skip
+#: the bicubic cells of sr/results.json: Kim et al. 2016, Table 3 (PSNR to 0.01 dB, SSIM to
+#: 0.0001) and ours as sr_eval.py measured them (PSNR to 0.001 dB, SSIM to 0.0001)
+BICUBIC_CELLS = [("Set5", 2), ("Set5", 3), ("Set5", 4), ("Set14", 2), ("Set14", 3), ("Set14", 4)]
 
 
-@pytest.mark.parametrize("dataset, scale", sorted(PUBLISHED_BICUBIC))
+@pytest.mark.parametrize("dataset, scale", BICUBIC_CELLS)
 def test_golden_bicubic_table(data_dir, dataset, scale):
-    result = evaluate_dataset(bicubic, "bicubic", data_dir / dataset, scale)
+    result = measure(data_dir, "bicubic", dataset, scale)
     assert len(result.images) == {"Set5": 5, "Set14": 14}[dataset]
-    assert result.psnr == pytest.approx(PUBLISHED_BICUBIC[dataset, scale], abs=0.02)
+    paper_psnr, _ = published("bicubic", dataset, scale)
+    assert result.psnr == pytest.approx(paper_psnr, abs=0.02)
 
 
-#: Kim et al. 2016, Table 3, bicubic row (SSIM, rounded to 0.0001).
-PUBLISHED_BICUBIC_SSIM = {
-    ("Set5", 2): 0.9299, ("Set5", 3): 0.8682, ("Set5", 4): 0.8104,
-    ("Set14", 2): 0.8688, ("Set14", 3): 0.7742, ("Set14", 4): 0.7027,
-}  # fmt: skip
-
-#: Our bicubic SSIMs as the README's table states them (measured with sr_eval.py, 4 decimals).
-MEASURED_BICUBIC_SSIM = {
-    ("Set5", 2): 0.9296, ("Set5", 3): 0.8681, ("Set5", 4): 0.8103,
-    ("Set14", 2): 0.8684, ("Set14", 3): 0.7735, ("Set14", 4): 0.7018,
-}  # fmt: skip
-
-
-@pytest.mark.parametrize("dataset, scale", sorted(PUBLISHED_BICUBIC_SSIM))
+@pytest.mark.parametrize("dataset, scale", BICUBIC_CELLS)
 def test_golden_bicubic_ssim_table(data_dir, dataset, scale):
     """SSIM within 0.001 of the paper (ours is 0.0001-0.0010 below: the SSIM function itself
-    equals scikit-image's, tests/test_ssim_oracle.py), and equal to the README's figures."""
-    result = evaluate_dataset(bicubic, "bicubic", data_dir / dataset, scale)
-    assert result.ssim == pytest.approx(PUBLISHED_BICUBIC_SSIM[dataset, scale], abs=0.001)
-    assert result.ssim == pytest.approx(MEASURED_BICUBIC_SSIM[dataset, scale], abs=5e-5)
+    equals scikit-image's, tests/test_ssim_oracle.py), and equal to the figures of
+    sr/results.json (which docs/sr-results.md and the README show)."""
+    result = measure(data_dir, "bicubic", dataset, scale)
+    _, paper_ssim = published("bicubic", dataset, scale)
+    assert result.ssim == pytest.approx(paper_ssim, abs=0.001)
+    assert result.ssim == pytest.approx(measured("bicubic", dataset, scale).ssim, abs=5e-5)
 
 
 def test_grayscale_image_is_used_as_y_directly(data_dir):
@@ -110,7 +99,8 @@ def test_script_json_and_output_images(tmp_path, capsys):
 def test_script_table_shows_published_value(data_dir, capsys):
     assert sr_eval.main(["--dataset", "Set5", "--data-dir", str(data_dir), "--scale", "4"]) == 0
     table = capsys.readouterr().out
-    assert "Set5" in table and "28.418" in table and "28.42 / 0.8104" in table
+    ours, paper = measured("bicubic", "Set5", 4), published_cells()["bicubic", "Set5", 4]
+    assert "Set5" in table and f"{ours.psnr:.3f}" in table and fmt_cell(paper, "published") in table
 
 
 @pytest.mark.parametrize(

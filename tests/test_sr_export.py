@@ -25,8 +25,9 @@ from PIL import Image
 
 from common.errors import UserError
 from imaging import imresize
-from scripts import sr_export, sr_upscale
 from sr import export, models
+from sr.cli import export as sr_export
+from sr.cli import upscale as sr_upscale
 from sr.upscalers import shipped_weights
 from sr.weights import metadata, save_weights
 

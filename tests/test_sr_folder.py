@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 import sr.weights
-from scripts import sr_upscale
 from sr import models, upscalers
+from sr.cli import upscale as sr_upscale
 from sr.weights import metadata, save_weights
 
 

@@ -6,12 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sr_measure import measure
 
 from imaging import imresize
-from scripts import sr_eval, sr_upscale
 from sr import models
-from sr.evaluation import evaluate_dataset
-from sr.upscalers import bicubic, get_upscaler, shipped_weights
+from sr.cli import eval as sr_eval
+from sr.cli import upscale as sr_upscale
+from sr.result_tables import blocks
+from sr.results import measured, measured_cells
+from sr.upscalers import shipped_weights
 from sr.weights import metadata, read_metadata, save_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,17 +126,22 @@ def test_sr_eval_with_weights_and_wrong_scale(tmp_path, weights, capsys):
     _one_error_line(capsys, code, "not x5")
 
 
-#: Set5 x3 PSNR (dB) the shipped weights must beat bicubic (30.39) by: what the shipped files
-#: measure (srcnn 32.33, vdsr 33.34, vdsr_sp 33.39) less 0.04-0.07 dB.
+#: Set5 x3 PSNR (dB) the shipped weights must beat bicubic by: what the shipped files measure
+#: (sr/results.json) less 0.04-0.07 dB.
 SHIPPED_MARGIN = {"srcnn": 1.9, "vdsr": 2.9, "vdsr_sp": 2.93}
+#: where the shipped-weights tables are shown (rendered from sr/results.json)
+RESULTS_DOC = REPO / "docs" / "sr-results.md"
 
 
 @pytest.mark.parametrize("model", sorted(SHIPPED_MARGIN))
 def test_shipped_weights_beat_bicubic_on_set5_x3(data_dir, model):
+    """Measured afresh (shared with tests/test_sr_results.py), and as the table states it."""
     assert shipped_weights(model, 3).is_file(), f"the {model} x3 weights are not shipped"
-    base = evaluate_dataset(bicubic, "bicubic", data_dir / "Set5", 3).psnr
-    ours = evaluate_dataset(get_upscaler(model, 3), model, data_dir / "Set5", 3).psnr
+    base = measure(data_dir, "bicubic", "Set5", 3).psnr
+    ours = measure(data_dir, model, "Set5", 3).psnr
     assert ours > base + SHIPPED_MARGIN[model]
+    stated = measured(model, "Set5", 3).psnr - measured("bicubic", "Set5", 3).psnr
+    assert stated > SHIPPED_MARGIN[model]
 
 
 def test_shipped_weight_files_name_their_model():
@@ -147,13 +155,19 @@ def test_shipped_weight_files_name_their_model():
     assert len(paths) == 7
 
 
-def test_readme_tables_give_the_shipped_files_epochs():
-    """Each README table row "MODEL (N epochs)" agrees with the weight file's metadata."""
-    readme = (REPO / "README.md").read_text()
+def _shipped_table(scale: int) -> str:
+    tables = dict(blocks(RESULTS_DOC.read_text()))
+    assert f"shipped-x{scale}" in tables, f"{RESULTS_DOC.name}: no x{scale} shipped-weights table"
+    return tables[f"shipped-x{scale}"]
+
+
+def test_docs_tables_give_the_shipped_files_epochs():
+    """Each shipped-weights table row "MODEL (N epochs)" (docs/sr-results.md) agrees with the
+    weight file's metadata, and so does every network cell of sr/results.json."""
     names = {"SRCNN 9-1-5": "srcnn", "VDSR": "vdsr", "VDSR-sp": "vdsr_sp"}
     seen = 0
     for scale in (2, 3, 4):
-        table = readme.split(f"\nx{scale}\n\n| method")[1].split("\n\n")[0]
+        table = _shipped_table(scale)
         for name, model in names.items():
             match = re.search(rf"^\| {re.escape(name)} \((\d+) epochs\) \|", table, re.M)
             assert match, f"x{scale} table: no row for {name} (N epochs)"
@@ -161,31 +175,32 @@ def test_readme_tables_give_the_shipped_files_epochs():
             assert int(match[1]) == meta["epochs_trained"], (name, scale)
             seen += 1
     assert seen == 9
+    for (model, _, scale), cell in measured_cells().items():
+        if model != "bicubic":
+            meta = read_metadata(shipped_weights(model.removesuffix("+"), scale))
+            assert cell.epochs == meta["epochs_trained"], (model, scale)
 
 
-def _readme_cell(name: str, scale: int, column: int) -> tuple[str, str]:
-    readme = (REPO / "README.md").read_text()
-    table = readme.split(f"\nx{scale}\n\n| method")[1].split("\n\n")[0]
+def _docs_cell(name: str, scale: int, column: int) -> tuple[str, str]:
+    table = _shipped_table(scale)
     match = re.search(rf"^\| {re.escape(name)} \((\d+) epochs\) \|(.*)$", table, re.M)
     assert match, f"x{scale} table: no row for {name} (N epochs)"
     return match[1], match[2].split("|")[column].strip()
 
 
-def test_readme_plus_rows_name_the_shipped_epochs():
+def test_docs_plus_rows_name_the_shipped_epochs():
     """The "+" (self-ensemble) rows sit beside the plain ones with the same weight files."""
     names = {"SRCNN 9-1-5": "srcnn", "VDSR": "vdsr", "VDSR-sp": "vdsr_sp"}
     for scale in (2, 3, 4):
         for name, model in names.items():
-            epochs, _ = _readme_cell(f"{name}+", scale, 0)
+            epochs, _ = _docs_cell(f"{name}+", scale, 0)
             assert int(epochs) == read_metadata(shipped_weights(model, scale))["epochs_trained"]
 
 
-def test_readme_srcnn_plus_set5_x3_is_measured(data_dir):
+def test_docs_srcnn_plus_set5_x3_is_measured(data_dir):
     """One "+" cell recomputed: SRCNN x3 with the self-ensemble on Set5 (8 passes per image)."""
-    from sr.ensemble import self_ensemble
-
-    ours = evaluate_dataset(self_ensemble(get_upscaler("srcnn", 3)), "srcnn+", data_dir / "Set5", 3)
-    _, cell = _readme_cell("SRCNN 9-1-5+", 3, 0)
+    ours = measure(data_dir, "srcnn+", "Set5", 3)
+    _, cell = _docs_cell("SRCNN 9-1-5+", 3, 0)
     psnr, ssim = (float(v) for v in cell.split(" / "))
     assert ours.psnr == pytest.approx(psnr, abs=0.0005)
     assert ours.ssim == pytest.approx(ssim, abs=0.00005)
