@@ -14,14 +14,7 @@ Typical use::
 """
 
 import common.quiet  # noqa: F401  (first: TensorFlow is imported without its start-up log)
-from deepdream.config import (
-    MODELS,
-    PRECISIONS,
-    RECIPES,
-    VGG19_DEFAULT_TERMS,
-    DreamConfig,
-    LayerTerm,
-)
+from deepdream.config import MODELS, PRECISIONS, VGG19_DEFAULT_TERMS, DreamConfig, LayerTerm
 from deepdream.dream import DreamStep, ascent_step, check_image_size, dream
 from deepdream.guide import guide_features
 from deepdream.networks import DreamNetwork, ScaleShift, build_dream_network, resolve_terms
@@ -32,8 +25,9 @@ from deepdream.objectives import (
     mean_squared_activation,
 )
 from deepdream.octaves import octave_shapes, quantize, resize_image
+from deepdream.recipes import RECIPES
 from deepdream.tiling import TiledGradient, tile_bounds
-from deepdream.zoom import ZoomStep, encode_gif, zoom_dream, zoom_frame
+from deepdream.zoom import ZoomConfig, ZoomStep, encode_gif, zoom_dream, zoom_frame
 
 __all__ = [
     "MODELS",
@@ -47,6 +41,7 @@ __all__ = [
     "LayerTerm",
     "ScaleShift",
     "TiledGradient",
+    "ZoomConfig",
     "ZoomStep",
     "ascent_step",
     "border_activation",

@@ -1,6 +1,7 @@
-"""DeepDream run configuration: one frozen dataclass, and the named recipes (presets).
+"""DeepDream run configuration: frozen dataclasses that own their defaults, their validation and
+their command-line form (``...``, read by :func:`common.cli.add_config_flags`).
 
-Three recipes, each a complete set of explicit settings (:data:`RECIPES`):
+Three recipes (:mod:`deepdream.recipes`), each a complete set of explicit settings:
 
 * ``default`` (ours): the Keras example's layers, octaves, steps and step size, with
   google/deepdream's 32 px jitter, 512 px tiles whose grid moves every step, MATLAB bicubic
@@ -15,15 +16,18 @@ and a gradient floor of 1e-6 in the references' [-1, 1] units are 0.005 and 2e-6
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
+from common.cli import flag
 from common.errors import UserError
+from common.precision import PRECISIONS
 
 #: The networks DeepDream can run on.
 MODELS = ("inception_v3", "vgg19")
-PRECISIONS = ("float32", "mixed_bfloat16")
 OBJECTIVES = ("l2", "mean")
 NORMALIZATIONS = ("mean_abs", "std")
 RESIZES = ("bicubic", "bilinear")
@@ -31,6 +35,30 @@ DETAILS = ("before", "after", "none")
 OCTAVE_ROUNDINGS = ("float64", "float32")
 TILE_LAYOUTS = ("cover", "tutorial")
 QUANTIZATIONS = ("round", "truncate", "keras")
+#: Names of the recipes (:data:`deepdream.recipes.RECIPES`).
+RECIPE_NAMES = ("default", "keras", "tutorial")
+
+#: Smallest tile side a config accepts (0 = whole image): any network, test networks included.
+#: Each network's own floor (no tile smaller than its smallest input) is checked against the
+#: image by :func:`deepdream.dream.check_image_size`; the command line asks for more
+#: (:data:`deepdream.cli.CLI_MIN_TILE_SIZE`).
+MIN_TILE_SIZE = 16
+
+#: ``--max-loss none``: the command line's way of saying ``max_loss=None`` (run every step).
+NO_MAX_LOSS = "none"
+
+
+def loss_limit(text: str) -> float | str:
+    """argparse ``type`` of ``--max-loss``: a finite number, or ``"none"``."""
+    if text.lower() == NO_MAX_LOSS:
+        return NO_MAX_LOSS
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number or 'none', got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,18 @@ def _default_terms() -> tuple[LayerTerm, ...]:
 #: Default layers for VGG19 when the user does not choose any (google/deepdream dreams at a
 #: mid-level layer; block4_conv3 is VGG19's counterpart of inception_4c).
 VGG19_DEFAULT_TERMS = (LayerTerm("block4_conv3", 1.0),)
+
+_NET = "network"
+_OBJ = "objective"
+_ASCENT = "gradient ascent"
+_OCT = "octaves"
+_TILES = "jitter and tiles"
+_BOOL = argparse.BooleanOptionalAction
+
+
+def _option(default: Any, help: str, **argparse_kwargs: Any) -> Any:
+    """A config field with ``default`` and its command-line form (:func:`common.cli.flag`)."""
+    return field(default=default, metadata=flag(help, **argparse_kwargs))
 
 
 @dataclass(frozen=True)
@@ -114,32 +154,156 @@ class DreamConfig:
         weights: ``"imagenet"``, a Keras weights file, or ``"random"`` (tests only).
     """
 
-    recipe: str = "default"
-    model: str = "inception_v3"
+    recipe: str = _option(
+        "default",
+        "named set of settings (see above); explicit flags override it",
+        choices=RECIPE_NAMES,
+    )
+    model: str = _option("inception_v3", "network", choices=MODELS, group=_NET)
     terms: tuple[LayerTerm, ...] = field(default_factory=_default_terms)
-    objective: str = "l2"
-    loss_border: int = 0
-    octaves: int = 3
-    octave_scale: float = 1.4
-    finest_octave: int = 0
-    octave_rounding: str = "float64"
-    steps: int = 20
-    step_size: float = 0.005
-    normalize: str = "mean_abs"
-    grad_epsilon: float = 1e-8
-    clip: bool = True
-    max_loss: float | None = None
-    resize: str = "bicubic"
-    detail: str = "before"
-    jitter: int = 32
-    tile_size: int = 512
-    tile_margin: int = 0
-    tile_layout: str = "cover"
-    tile_shift: bool = True
-    quantize: str = "round"
-    seed: int | None = None
-    precision: str = "float32"
-    weights: str = "imagenet"
+    objective: str = _option(
+        "l2",
+        "per layer: l2 = mean squared activation, mean = mean activation",
+        choices=OBJECTIVES,
+        group=_OBJ,
+    )
+    loss_border: int = _option(
+        0,
+        "leave feature-map positions within PX of the map's edge out of each layer's sum "
+        "(divided by the whole map's size)",
+        type=int,
+        metavar="PX",
+        group=_OBJ,
+    )
+    octaves: int = _option(3, "number of scales", type=int, group=_OCT)
+    octave_scale: float = _option(
+        1.4,
+        "size ratio between octaves, > 1",
+        type=float,
+        group=_OCT,
+    )
+    finest_octave: int = _option(
+        0,
+        "the finest octave is the input size times octave-scale**E (resized back to the "
+        "input at the end)",
+        type=int,
+        metavar="E",
+        group=_OCT,
+    )
+    octave_rounding: str = _option(
+        "float64",
+        "octave sides int(side / scale**k) in float64 (Keras) or int(side * scale**e) in "
+        "float32 (tutorial)",
+        choices=OCTAVE_ROUNDINGS,
+        group=_OCT,
+    )
+    steps: int = _option(20, "steps per octave", type=int, group=_ASCENT)
+    step_size: float = _option(
+        0.005,
+        "pixel change per step of the normalised gradient, [0, 1] units (0.005 is the "
+        "references' 0.01 in [-1, 1])",
+        type=float,
+        group=_ASCENT,
+    )
+    normalize: str = _option(
+        "mean_abs",
+        "divide the gradient by max(mean|g|, EPS) or by std(g) + EPS",
+        choices=NORMALIZATIONS,
+        group=_ASCENT,
+    )
+    grad_epsilon: float = _option(
+        1e-8,
+        "EPS above, for the gradient with respect to [0, 1] pixels (twice the value in "
+        "[-1, 1] units)",
+        type=float,
+        metavar="EPS",
+        group=_ASCENT,
+    )
+    clip: bool = _option(
+        True,
+        "clip pixels to [0, 1] after every step",
+        action=_BOOL,
+        group=_ASCENT,
+    )
+    max_loss: float | None = _option(
+        None,
+        "end an octave after the step whose objective (before the step) exceeds LOSS; "
+        "'none' runs every step",
+        type=loss_limit,
+        metavar="LOSS",
+        group=_ASCENT,
+    )
+    resize: str = _option(
+        "bicubic",
+        "resize between octaves: MATLAB bicubic (antialiased) or tf.image.resize bilinear "
+        "(not antialiased)",
+        choices=RESIZES,
+        group=_OCT,
+    )
+    detail: str = _option(
+        "before",
+        "the input's detail lost by resizing: put back before each octave's ascent, added "
+        "after it, or none",
+        choices=DETAILS,
+        group=_OCT,
+    )
+    jitter: int = _option(
+        32,
+        "max random roll in px before each step; 0 = no random shift at all",
+        type=int,
+        group=_TILES,
+    )
+    tile_size: int = _option(
+        512,
+        "gradients are computed on tiles of at most this side, so memory does not grow "
+        "with the image; 0 = whole image at once",
+        type=int,
+        group=_TILES,
+    )
+    tile_margin: int = _option(
+        0,
+        "extra context in px around each tile, discarded after the gradient",
+        type=int,
+        group=_TILES,
+    )
+    tile_layout: str = _option(
+        "cover",
+        "cover = near-equal tiles over every pixel; tutorial = tiles at multiples of the "
+        "tile size, the last one per axis skipped unless it is the only one",
+        choices=TILE_LAYOUTS,
+        group=_TILES,
+    )
+    tile_shift: bool = _option(
+        True,
+        "with --jitter > 0, also move the tile grid by a random offset each step",
+        action=_BOOL,
+        group=_TILES,
+    )
+    quantize: str = _option(
+        "round",
+        "8-bit output: round, truncate, or keras = truncation then a min-max stretch to "
+        "[0, 255] as keras.utils.save_img does",
+        choices=QUANTIZATIONS,
+    )
+    seed: int | None = _option(
+        None,
+        "random seed of the jitter (and of random weights); default: drawn, saved in the "
+        "run's config file",
+        type=int,
+    )
+    precision: str = _option(
+        "float32",
+        "float32 (reference) or mixed_bfloat16 (faster on CPUs with AVX-512 bf16)",
+        choices=PRECISIONS,
+        group=_NET,
+    )
+    weights: str = _option(
+        "imagenet",
+        "'imagenet' (Keras download, cached in ~/.keras/models), a local Keras weights file "
+        "(.h5; for vgg19 also MatConvNet's imagenet-vgg-verydeep-19.mat), or 'random' "
+        "(untrained: experiments and tests only, warns loudly)",
+        group=_NET,
+    )
 
     def __post_init__(self) -> None:
         validate_config(self)
@@ -150,99 +314,58 @@ class DreamConfig:
 
 
 def validate_config(cfg: DreamConfig) -> None:
-    """Raise :class:`UserError` (one line) for values no dream can use."""
-    problems = []
-    if cfg.model not in MODELS:
-        problems.append(f"model must be one of {', '.join(MODELS)} (got {cfg.model!r})")
+    """Raise :class:`UserError` (one line, naming the flags) for values no dream can use."""
+    problems = [message for bad, message in _range_checks(cfg) if bad]
     if not cfg.terms:
         problems.append("the objective needs at least one layer")
     for term in cfg.terms:
         if term.channel is not None and term.channel < 0:
             problems.append(f"channel index must be >= 0 (got {term.layer}:{term.channel})")
-    if not 1 <= cfg.octaves <= 20:
-        problems.append(f"octaves must be in 1..20 (got {cfg.octaves})")
-    if not 1.0 < cfg.octave_scale <= 4.0:
-        problems.append(f"octave scale must be in (1, 4] (got {cfg.octave_scale})")
-    if cfg.steps < 1:
-        problems.append(f"steps must be >= 1 (got {cfg.steps})")
-    if not 0.0 < cfg.step_size <= 1.0:
-        problems.append(f"step size must be in (0, 1] (got {cfg.step_size})")
-    if cfg.jitter < 0:
-        problems.append(f"jitter must be >= 0 (got {cfg.jitter})")
-    if cfg.tile_size != 0 and cfg.tile_size < 16:
-        problems.append(f"tile size must be 0 (whole image) or >= 16 (got {cfg.tile_size})")
-    if cfg.tile_margin < 0:
-        problems.append(f"tile margin must be >= 0 (got {cfg.tile_margin})")
-    if cfg.loss_border < 0:
-        problems.append(f"loss border must be >= 0 (got {cfg.loss_border})")
-    if not -10 <= cfg.finest_octave <= 10:
-        problems.append(f"finest octave must be in -10..10 (got {cfg.finest_octave})")
-    if not (cfg.grad_epsilon >= 0 and math.isfinite(cfg.grad_epsilon)):
-        problems.append(f"gradient epsilon must be >= 0 (got {cfg.grad_epsilon})")
-    if cfg.max_loss is not None and not math.isfinite(cfg.max_loss):
-        problems.append(f"max loss must be a finite number or None (got {cfg.max_loss})")
     for name, value, choices in (
+        ("model", cfg.model, MODELS),
         ("objective", cfg.objective, OBJECTIVES),
         ("normalize", cfg.normalize, NORMALIZATIONS),
         ("resize", cfg.resize, RESIZES),
         ("detail", cfg.detail, DETAILS),
-        ("octave rounding", cfg.octave_rounding, OCTAVE_ROUNDINGS),
-        ("tile layout", cfg.tile_layout, TILE_LAYOUTS),
+        ("octave-rounding", cfg.octave_rounding, OCTAVE_ROUNDINGS),
+        ("tile-layout", cfg.tile_layout, TILE_LAYOUTS),
         ("quantize", cfg.quantize, QUANTIZATIONS),
+        ("precision", cfg.precision, PRECISIONS),
     ):
         if value not in choices:
-            problems.append(f"{name} must be one of {', '.join(choices)} (got {value!r})")
-    if cfg.precision not in PRECISIONS:
-        problems.append(f"precision must be one of {', '.join(PRECISIONS)}")
+            problems.append(f"--{name} must be one of {', '.join(choices)} (got {value!r})")
     if problems:
         raise UserError("; ".join(problems))
 
 
-#: The named recipes: every setting that makes a reference's algorithm, stated explicitly.
-#: The run-specific fields (seed, precision, weights) keep their defaults.
-RECIPES: dict[str, DreamConfig] = {
-    "default": DreamConfig(),
-    # keras-io examples/generative/deep_dream.py: its layers, 3 octaves of 1.4, 20 steps of
-    # 0.01 in [-1, 1] (0.005 here), loss on a[:, 2:-2, 2:-2] over the whole map's size, gradient
-    # / max(mean|g|, 1e-6) ([-1, 1] units; 2e-6 here), an octave stops after the step whose loss
-    # exceeded 15, tf.image.resize bilinear, lost detail added after the ascent, no clipping,
-    # whole-image gradients without jitter, uint8 by truncation and then keras.utils.save_img's
-    # default min-max stretch to [0, 255].
-    "keras": DreamConfig(
-        recipe="keras",
-        loss_border=2,
-        normalize="mean_abs",
-        grad_epsilon=2e-6,
-        clip=False,
-        max_loss=15.0,
-        resize="bilinear",
-        detail="after",
-        jitter=0,
-        tile_size=0,
-        tile_shift=False,
-        quantize="keras",
-    ),
-    # tensorflow/docs site/en/tutorials/generative/deepdream.ipynb, tiled version
-    # (run_deep_dream_with_octaves): mixed3 + mixed5, sum of mean activations, octaves
-    # 1.3**-2 ... 1.3**2 of the input's size (float32 sizes), 100 steps of 0.01 in [-1, 1], gradient
-    # / (std + 1e-8) ([-1, 1] units; 2e-8 here), clipping, bilinear resize of the previous
-    # result, a random roll of up to 512 px and 512 px tiles (the last of each axis skipped).
-    "tutorial": DreamConfig(
-        recipe="tutorial",
-        terms=(LayerTerm("mixed3", 1.0), LayerTerm("mixed5", 1.0)),
-        objective="mean",
-        octaves=5,
-        octave_scale=1.3,
-        finest_octave=2,
-        octave_rounding="float32",
-        steps=100,
-        normalize="std",
-        grad_epsilon=2e-8,
-        resize="bilinear",
-        detail="none",
-        jitter=512,
-        tile_size=512,
-        tile_layout="tutorial",
-        tile_shift=False,
-    ),
-}
+def _range_checks(cfg: DreamConfig) -> list[tuple[bool, str]]:
+    """``(value is bad, message)`` for every numeric field."""
+    max_loss_ok = cfg.max_loss is None or math.isfinite(cfg.max_loss)
+    return [
+        (not 1 <= cfg.octaves <= 20, f"--octaves must be in 1..20 (got {cfg.octaves})"),
+        (
+            not 1.0 < cfg.octave_scale <= 4.0,
+            f"--octave-scale must be in (1, 4], e.g. 1.4 (got {cfg.octave_scale})",
+        ),
+        (
+            not -10 <= cfg.finest_octave <= 10,
+            f"--finest-octave must be in -10..10 (got {cfg.finest_octave})",
+        ),
+        (cfg.steps < 1, f"--steps must be >= 1 (got {cfg.steps})"),
+        (
+            not 0.0 < cfg.step_size <= 1.0,
+            f"--step-size must be in (0, 1], e.g. 0.005 (got {cfg.step_size})",
+        ),
+        (
+            not (cfg.grad_epsilon >= 0 and math.isfinite(cfg.grad_epsilon)),
+            f"--grad-epsilon must be a finite number >= 0 (got {cfg.grad_epsilon})",
+        ),
+        (not max_loss_ok, f"--max-loss must be a finite number or none (got {cfg.max_loss})"),
+        (cfg.loss_border < 0, f"--loss-border must be >= 0 (got {cfg.loss_border})"),
+        (cfg.jitter < 0, f"--jitter must be >= 0 (got {cfg.jitter})"),
+        (
+            cfg.tile_size != 0 and cfg.tile_size < MIN_TILE_SIZE,
+            f"--tile-size must be 0 (whole image) or >= {MIN_TILE_SIZE} (got {cfg.tile_size})",
+        ),
+        (cfg.tile_margin < 0, f"--tile-margin must be >= 0 (got {cfg.tile_margin})"),
+    ]

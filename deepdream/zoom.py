@@ -4,7 +4,9 @@ previous frame zoomed in about its centre (and optionally rotated)."""
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -12,6 +14,8 @@ from PIL import Image
 from scipy import ndimage
 
 import imaging
+from common.cli import flag
+from common.errors import UserError
 from deepdream.config import DreamConfig
 from deepdream.dream import dream_with, make_gradient
 from deepdream.networks import DreamNetwork
@@ -28,6 +32,50 @@ class ZoomStep(NamedTuple):
     image: np.ndarray
     loss: float
     done: bool
+
+
+_GROUP = "zoom animation"
+
+
+@dataclass(frozen=True)
+class ZoomConfig:
+    """A zoom animation (google/deepdream's "infinite zoom", :func:`deepdream.zoom.zoom_dream`).
+
+    Attributes:
+        frames: number of frames; 1 is a still dream, more an animated GIF.
+        zoom: zoom factor about the centre between frames, in [1, 2].
+        rotate: rotation between frames, degrees counter-clockwise.
+        fps: frame rate of the GIF, in [0.1, 100].
+    """
+
+    frames: int = field(
+        default=1,
+        metadata=flag("number of frames; > 1 writes an animated GIF", type=int, group=_GROUP),
+    )
+    zoom: float = field(
+        default=1.05, metadata=flag("zoom factor between frames, >= 1", type=float, group=_GROUP)
+    )
+    rotate: float = field(
+        default=0.0,
+        metadata=flag(
+            "rotation between frames, degrees counter-clockwise", type=float, group=_GROUP
+        ),
+    )
+    fps: float = field(default=10.0, metadata=flag("GIF frame rate", type=float, group=_GROUP))
+
+    def __post_init__(self) -> None:
+        problems = [
+            message
+            for bad, message in [
+                (not 1 <= self.frames <= 10000, "--frames must be in 1..10000"),
+                (not 1.0 <= self.zoom <= 2.0, "--zoom must be in [1, 2], e.g. 1.05"),
+                (not math.isfinite(self.rotate), "--rotate must be a finite number of degrees"),
+                (not 0.1 <= self.fps <= 100, "--fps must be in [0.1, 100]"),
+            ]
+            if bad
+        ]
+        if problems:
+            raise UserError("; ".join(problems))
 
 
 def zoom_frame(image: np.ndarray, zoom: float, rotate: float = 0.0) -> np.ndarray:

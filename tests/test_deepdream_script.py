@@ -1,5 +1,5 @@
-"""scripts/deepdream.py end to end on tiny images with random weights (ImageNet weights cannot
-be downloaded here), and its handling of bad input."""
+"""The deepdream command line (deepdream.cli, scripts/deepdream.py) end to end on tiny images
+with random weights (ImageNet weights cannot be downloaded here), and its handling of bad input."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 import imaging
-from scripts import deepdream as script
+from deepdream import cli as script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -73,11 +73,11 @@ def test_default_recipe_end_to_end(photo, tmp_path, capsys):
     source = imaging.load_image(photo)
     assert result.shape == source.shape
     assert np.abs(result - source).mean() > 1e-3
-    config = json.loads((tmp_path / "config.json").read_text())
+    config = json.loads((tmp_path / "dream.config.json").read_text())
     assert config["octaves"] == 3 and config["octave_scale"] == 1.4 and config["seed"] == 1
     assert [t["layer"] for t in config["terms"]] == ["mixed4", "mixed5", "mixed6", "mixed7"]
     assert config["weights"] == "random" and config["final_loss"] > 0
-    assert sorted(os.listdir(tmp_path)) == ["config.json", "dream.png"]  # no temp files left
+    assert sorted(os.listdir(tmp_path)) == ["dream.config.json", "dream.png"]  # no temp files left
 
 
 def test_help_states_each_recipe_and_its_values(capsys):
@@ -97,13 +97,13 @@ def test_help_states_each_recipe_and_its_values(capsys):
 
 
 def test_keras_recipe_with_overrides_end_to_end(small, tmp_path, capsys):
-    """The recipe's settings reach the run; explicit flags override them; config.json says so."""
+    """The recipe's settings reach the run; explicit flags override them; the config says so."""
     out = tmp_path / "dream.png"
     argv = [small, out, "--weights", "random", "--recipe", "keras", "--octaves", "1"]
     code, lines = run(argv + ["--steps", "2", "--max-loss", "none", "--seed", "3"], capsys)
     assert code == 0, lines
     assert imaging.load_image(out).shape == (96, 104, 3)
-    config = json.loads((tmp_path / "config.json").read_text())
+    config = json.loads((tmp_path / "dream.config.json").read_text())
     assert config["recipe"] == "keras" and config["overrides"] == ["max_loss", "octaves", "steps"]
     assert config["max_loss"] is None and config["steps"] == 2 and config["octaves"] == 1
     expected = {"loss_border": 2, "clip": False, "resize": "bilinear", "detail": "after"}
@@ -119,7 +119,7 @@ def test_tutorial_recipe_dreams_above_the_input_size(small, tmp_path, capsys):
     code, lines = run(argv + ["--steps", "1", "--seed", "3"], capsys)
     assert code == 0, lines
     assert imaging.load_image(out).shape == (96, 104, 3)
-    config = json.loads((tmp_path / "config.json").read_text())
+    config = json.loads((tmp_path / "dream.config.json").read_text())
     assert config["recipe"] == "tutorial" and config["finest_octave"] == 2
     assert config["objective"] == "mean" and config["tile_layout"] == "tutorial"
     assert [t["layer"] for t in config["terms"]] == ["mixed3", "mixed5"]
@@ -135,7 +135,7 @@ def test_zoom_animation_with_channel(small, tmp_path, capsys):
     assert frames == ["frame_0000.png", "frame_0001.png", "frame_0002.png"]
     with Image.open(out) as gif:
         assert gif.format == "GIF" and gif.n_frames == 3 and gif.size == (104, 96)
-    config = json.loads((tmp_path / "config.json").read_text())
+    config = json.loads((tmp_path / "zoom.config.json").read_text())
     assert config["terms"] == [{"layer": "mixed3", "weight": 1.0, "channel": 5}]
     assert config["frames"] == 3 and config["zoom"] == 1.1
 
@@ -158,7 +158,7 @@ def test_vgg19_bfloat16_and_seeded_repeat(small, tmp_path, capsys):
         assert code == 0, lines
         outputs.append((tmp_path / name).read_bytes())
     assert outputs[0] == outputs[1]
-    terms = json.loads((tmp_path / "config.json").read_text())["terms"]
+    terms = json.loads((tmp_path / "b.config.json").read_text())["terms"]
     assert [t["layer"] for t in terms] == ["block2_conv1", "block3_conv1"]
 
 
