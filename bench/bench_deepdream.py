@@ -29,13 +29,15 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# TensorFlow and the project are imported inside the functions: ru_maxrss survives exec, so the
+# parent process must stay small until the memory child has run.
+
 
 def _network(precision: str):
-    import keras
-
+    from common.seeds import seed_everything
     from deepdream import DreamConfig, DreamObjective, build_dream_network
 
-    keras.utils.set_random_seed(0)
+    seed_everything(0)
     config = DreamConfig(weights="random", precision=precision, seed=0)
     network = build_dream_network(
         config.model, [t.layer for t in config.terms], weights="random", precision=precision
