@@ -27,16 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import tensorflow as tf
-from PIL import Image
-
-import imaging  # noqa: F401  (quiet TensorFlow start-up)
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sr.export import SIGNATURE, TFLITE_NAME, Upscaler, write_export  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from common.quiet import tf  # noqa: E402  (TensorFlow without its start-up log)
+from sr.export import SIGNATURE, TFLITE_NAME, ExportModule, write_export  # noqa: E402
 from sr.paths import datasets_dir  # noqa: E402
 from sr.tiling import upscale_rgb  # noqa: E402
 from sr.upscalers import get_upscaler, shipped_weights  # noqa: E402
@@ -81,13 +79,13 @@ def main() -> None:
 
     def keras_path() -> np.ndarray:
         rgb = image.astype(np.float32) / 255.0
-        return upscale_rgb(rgb, lambda lr, bic: upscaler(lr, bic, s), s, tile_lr=None)
+        return upscale_rgb(rgb, upscaler, s, tile_lr=None, margin=upscaler.margin)
 
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = Path(tmp) / "export"
         path = shipped_weights(args.model, s)
         net, meta = load_model(path, args.model, s)
-        module = Upscaler(net, args.model, s, meta.get("srcnn_variant", "9-1-5"))
+        module = ExportModule(net, args.model, s, meta.get("srcnn_variant", "9-1-5"))
         write_export(module, out_dir, {"model": args.model, "scale": s})
         serve = tf.saved_model.load(str(out_dir)).signatures[SIGNATURE]
         interpreter = tf.lite.Interpreter(model_path=str(out_dir / TFLITE_NAME))

@@ -30,6 +30,8 @@ class Sample:
 
 @dataclass
 class ImageScore:
+    """PSNR (dB) and SSIM of one image's Y by step 4 of the protocol."""
+
     name: str
     psnr: float
     ssim: float
@@ -37,6 +39,8 @@ class ImageScore:
 
 @dataclass
 class DatasetScore:
+    """The scores of every image of a dataset at one scale; ``psnr`` and ``ssim`` are means."""
+
     model: str
     dataset: str
     scale: int
