@@ -77,7 +77,7 @@ Recipes (--recipe; any flag given explicitly overrides the recipe's value):
 With --model vgg19 the default layer is block4_conv3 whatever the recipe.
 
 Writes OUTPUT (format from its extension; with --frames N > 1 an animated .gif, plus
-the numbered PNG frames in OUTPUT-STEM_frames/) and OUTPUT-STEM.config.json beside it
+the numbered PNG frames in OUTPUT_STEM_frames/) and OUTPUT_STEM.config.json beside it
 (every setting, the recipe, and which flags overrode it): dream.png -> dream.config.json.
 """
 

@@ -104,7 +104,7 @@ class DreamConfig:
     """Hyper-parameters of one dream. Pixel quantities are in [0, 1] RGB units.
 
     Attributes:
-        recipe: name of the preset these settings started from (a label, for config.json).
+        recipe: name of the preset these settings started from (a label, for the run's config file).
         model: ``"inception_v3"`` or ``"vgg19"``.
         terms: objective terms (layer, weight, optional channel).
         objective: ``"l2"``: each term is the mean squared activation (google/deepdream, Keras
