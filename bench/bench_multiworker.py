@@ -35,8 +35,7 @@ RECIPE = {"srcnn": "srcnn", "vdsr": "vdsr", "vdsr_sp": "subpixel"}
 ALL_REDUCE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-import imaging
-import tensorflow as tf
+from common.quiet import tf
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 from sr.weights import build_model
 with strategy.scope():

@@ -27,15 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import keras
-import numpy as np
-import tensorflow as tf
-
-import imaging  # noqa: F401  (quiet TensorFlow start-up)
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
+from common.precision import PRECISIONS, precision_scope  # noqa: E402
+from common.quiet import keras, tf  # noqa: E402  (TensorFlow without its start-up log)
 from sr import models  # noqa: E402
 from sr.config import PRESETS  # noqa: E402
 from sr.losses import mse  # noqa: E402
@@ -107,7 +105,6 @@ def bench_train(args) -> None:
                 f"train {model:8s} {precision:15s} batch {batch:4d}: {ours_best:8.1f} patches/s, "
                 f"bare step {bare_best:8.1f} patches/s, ratio {ours_best / bare_best:.3f}"
             )
-    keras.mixed_precision.set_global_policy("float32")
 
 
 def _network(model: str, scale: int):
@@ -118,9 +115,8 @@ def bench_upscale(args) -> None:
     from sr.inference import make_predictor
     from sr.tiling import margin_for, upscale_rgb
 
-    keras.mixed_precision.set_global_policy(args.precision)
-    net = _network(args.model, args.scale)
-    keras.mixed_precision.set_global_policy("float32")
+    with precision_scope(args.precision):
+        net = _network(args.model, args.scale)
     predict = make_predictor(net, args.model)
     rgb = np.random.default_rng(0).random((args.size, args.size, 3)).astype(np.float32)
     margin = margin_for(args.model, args.scale)
@@ -194,21 +190,20 @@ def main() -> None:
     t.add_argument("--rounds", type=int, default=3)
     t.add_argument("--batch", type=int, default=0, help="batch size (default: the preset's)")
     t.add_argument(
-        "--precisions", nargs="+", default=["float32", "mixed_bfloat16"],
-        choices=["float32", "mixed_bfloat16"],
+        "--precisions", nargs="+", default=list(PRECISIONS), choices=PRECISIONS,
         help="(bf16 is emulated, and very slow, on CPUs without AVX-512 BF16 or AMX)",
     )  # fmt: skip
     u = sub.add_parser("upscale")
     u.add_argument("--model", default="vdsr", choices=["srcnn", "vdsr", "vdsr_sp"])
     u.add_argument("--scale", type=int, default=2)
     u.add_argument("--size", type=int, default=512, help="input side in pixels")
-    u.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"])
+    u.add_argument("--precision", default="float32", choices=PRECISIONS)
     m = sub.add_parser("memory")
     m.add_argument("--model", default="vdsr", choices=["bicubic", "srcnn", "vdsr", "vdsr_sp"])
     m.add_argument("--scale", type=int, default=2)
     m.add_argument("--width", type=int, default=4000)
     m.add_argument("--height", type=int, default=3000)
-    m.add_argument("--precision", default="float32", choices=["float32", "mixed_bfloat16"])
+    m.add_argument("--precision", default="float32", choices=PRECISIONS)
     f = sub.add_parser("folder")
     f.add_argument("--model", default="srcnn", choices=["bicubic", "srcnn", "vdsr", "vdsr_sp"])
     f.add_argument("--scale", type=int, default=3)

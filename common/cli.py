@@ -147,7 +147,7 @@ def _default_text(field: dataclasses.Field) -> str | None:
         value = field.default_factory()
     else:
         return None
-    if value is None or value is False or value == ():
+    if value is None or value is False or value in ((), ""):
         return None
     if isinstance(value, tuple | list):
         return " ".join(str(v) for v in value)

@@ -83,7 +83,7 @@ def srcnn(variant: str = "9-1-5", channels: int = 1, init: str = "gaussian") -> 
 
     ``init="gaussian"``: every kernel drawn from a Gaussian with standard deviation 0.001, zero
     biases (paper, Sec. 4.1). ``init="he"``: He-normal kernels for the two ReLU layers, conv3 as
-    in the paper (with the paper's init and Adam about half of the ReLU units end up dead).
+    in the paper (why: docs/sr-training-notes.md).
     """
     if init not in SRCNN_INITS:
         raise ValueError(f"SRCNN init must be one of {SRCNN_INITS}, got {init!r}")
@@ -134,9 +134,7 @@ def vdsr_sp(
 
     Inputs: ``lr`` ``(N, h, w, 1)`` and, when ``residual``, ``bicubic`` ``(N, h*s, w*s, 1)``;
     output ``(N, h*s, w*s, 1)``. With the residual, the last convolution starts at zero, so the
-    untrained model is exactly the bicubic upscaling. He initialisation there gives residuals
-    of 0.2-0.3 (a loss 20-80x the bicubic one on the x3/x4 patches); collapsing them once
-    silenced the network (seed 0 at x4 stayed exactly at the bicubic PSNR for two epochs).
+    untrained model is exactly the bicubic upscaling (why: docs/sr-training-notes.md).
     """
     lr = keras.Input((None, None, 1), name="lr")
     last_init = "zeros" if residual else "he_normal"

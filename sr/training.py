@@ -19,6 +19,8 @@ import numpy as np
 import tensorflow as tf
 
 from common.errors import UserError
+from common.precision import precision_scope
+from common.seeds import seed_everything
 from sr.config import PATCH_RECIPE, TrainConfig
 from sr.data import dihedral
 from sr.losses import get_loss
@@ -89,9 +91,8 @@ class Trainer:
         self.strategy = strategy or tf.distribute.get_strategy()
         if isinstance(patches, PatchSet):
             self._check_patches()
-        keras.mixed_precision.set_global_policy(config.precision)
-        keras.utils.set_random_seed(config.seed)
-        with self.strategy.scope():
+        seed_everything(config.seed)
+        with precision_scope(config.precision), self.strategy.scope():
             self.model = build_model(
                 config.model,
                 config.scales[0],
@@ -134,11 +135,9 @@ class Trainer:
             raise UserError("--batch-size must be a multiple of the number of replicas")
 
     def _optimizer(self, learning_rate: float):
-        if self.config.optimizer == "sgd":
-            return keras.optimizers.SGD(learning_rate, momentum=self.config.momentum)
         if self.config.optimizer == "adam":
             return keras.optimizers.Adam(learning_rate)
-        raise UserError(f"unknown optimizer {self.config.optimizer!r}")
+        return keras.optimizers.SGD(learning_rate, momentum=self.config.momentum)  # "sgd"
 
     def _make_groups(self):
         c, variables = self.config, self.model.trainable_variables

@@ -14,6 +14,8 @@ import h5py
 import keras
 
 from common.errors import UserError
+from common.files import atomic_path
+from common.precision import precision_scope
 from sr import models
 
 
@@ -51,14 +53,13 @@ def save_weights(net: keras.Model, path: str | os.PathLike, meta: dict) -> None:
     path = Path(path)
     if not path.name.endswith(".weights.h5"):
         raise UserError(f"weights file names must end in .weights.h5: {path}")
-    tmp = path.with_name(f".{path.name[: -len('.weights.h5')]}.{os.getpid()}.tmp.weights.h5")
-    try:
+
+    def write(tmp: str) -> None:
         net.save_weights(tmp)
         with h5py.File(tmp, "a") as h5:
             h5.attrs["sr_meta"] = json.dumps(meta)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    atomic_path(path, write)
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
@@ -100,9 +101,7 @@ def load_model(
     meta = check_weights(path, model, scale)
     scales = meta.get("scales", [])
     arch_scale = scale if scale is not None else (scales[0] if scales else None)
-    policy = keras.mixed_precision.global_policy()
-    keras.mixed_precision.set_global_policy(precision)
-    try:
+    with precision_scope(precision):
         net = build_model(
             model,
             arch_scale,
@@ -110,8 +109,6 @@ def load_model(
             vdsr_sp_residual=meta.get("vdsr_sp_residual", True),
             depth=meta.get("depth", models.VDSR_DEPTH),
         )
-    finally:
-        keras.mixed_precision.set_global_policy(policy)
     try:
         net.load_weights(path)
     except (ValueError, KeyError, OSError) as err:

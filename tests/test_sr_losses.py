@@ -1,5 +1,6 @@
 """Losses against their formulas, and VDSR's adjustable gradient clipping."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -50,7 +51,7 @@ def test_adjustable_clip_bounds_each_component():
     np.testing.assert_allclose(adjustable_clip(g, 1e-3, 0.01), [-0.1, -0.1, 0.0, 0.1, 0.1])
 
 
-def _vdsr_trainer(lr, theta):
+def _vdsr_trainer(lr, theta, **changes):
     rng = np.random.default_rng(1)
     arrays = {
         "bicubic": rng.integers(0, 256, (4, 9, 9), dtype=np.uint8),
@@ -59,7 +60,7 @@ def _vdsr_trainer(lr, theta):
     }
     config = PRESETS["vdsr"].replace(
         depth=2, batch_size=4, learning_rate=lr, momentum=0.0, weight_decay=0.0,
-        clip_theta=theta, scales=(2,), validation=(),
+        clip_theta=theta, scales=(2,), validation=(), **changes,
     )  # fmt: skip
     return Trainer(config, PatchSet(arrays, {"recipe": "vdsr"}))
 
@@ -77,3 +78,10 @@ def test_clipping_limits_each_update_to_theta(lr):
     assert np.abs(steps).max() == pytest.approx(theta, rel=1e-3)  # gradients here exceed theta/lr
     clipped = np.isclose(np.abs(steps), theta, rtol=1e-3).mean()
     assert 0.05 < clipped < 1.0  # some components clipped, not all
+
+
+def test_trainer_builds_the_model_in_its_precision_and_restores_the_policy():
+    trainer = _vdsr_trainer(0.1, 1e-4, precision="mixed_bfloat16")
+    assert trainer.model.get_layer("conv1").dtype_policy.name == "mixed_bfloat16"
+    assert trainer.model.get_layer("output").dtype_policy.name == "float32"
+    assert keras.config.dtype_policy().name == "float32"  # the global policy is put back

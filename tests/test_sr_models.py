@@ -7,6 +7,8 @@ import tensorflow as tf
 
 import common.quiet  # noqa: F401  (quiet TensorFlow start-up)
 from sr import models
+from sr.paths import WEIGHTS_DIR
+from sr.weights import load_model
 
 
 def test_parameter_counts_pinned():
@@ -111,3 +113,11 @@ def test_mixed_bfloat16_keeps_float32_output():
     finally:
         keras.mixed_precision.set_global_policy("float32")
     assert out.dtype == tf.float32
+
+
+def test_load_model_builds_in_the_requested_precision_and_restores_the_policy():
+    path = WEIGHTS_DIR / "srcnn_x3.weights.h5"
+    net, _ = load_model(path, "srcnn", 3, precision="mixed_bfloat16")
+    assert net.get_layer("conv1").dtype_policy.name == "mixed_bfloat16"
+    assert net.get_layer("conv3").dtype_policy.name == "float32"
+    assert keras.config.dtype_policy().name == "float32"
