@@ -6,7 +6,7 @@ Three recipes (:mod:`deepdream.recipes`), each a complete set of explicit settin
 * ``default`` (ours): the Keras example's layers, octaves, steps and step size, with
   google/deepdream's 32 px jitter, 512 px tiles whose grid moves every step, MATLAB bicubic
   resizing, detail put back before each octave's ascent, pixels kept in [0, 1] and rounded on
-  save. README "DeepDream" gives the reason for each difference from the Keras example.
+  save. docs/deepdream.md gives the reason for each difference from the Keras example.
 * ``keras``: keras-io ``examples/generative/deep_dream.py`` (F. Chollet) step for step.
 * ``tutorial``: the TensorFlow tutorial ``tutorials/generative/deepdream`` (tiled version).
 
