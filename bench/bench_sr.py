@@ -37,7 +37,8 @@ from common.quiet import keras, tf  # noqa: E402  (TensorFlow without its start-
 from sr import models  # noqa: E402
 from sr.config import PRESETS  # noqa: E402
 from sr.losses import mse  # noqa: E402
-from sr.training import PatchSet, Trainer  # noqa: E402
+from sr.pipeline import PatchSet  # noqa: E402
+from sr.training import Trainer  # noqa: E402
 
 SHAPES = {  # per model: arrays of one patch (srcnn/vdsr 41/33 px, subpixel LR 16 -> 48 at x3)
     "srcnn": ({"bicubic": (33, 33), "label": (21, 21)}, "srcnn"),

@@ -18,7 +18,6 @@ its newest readable checkpoint and ends with the weights of a run never stopped.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -31,16 +30,16 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from common.errors import UserError
-from common.files import atomic_write
-from common.runconfig import write_config
+from common.runconfig import write_run_config
 from sr.checkpoints import RunCheckpoints
-from sr.config import TrainConfig, config_from_dict
-from sr.distribute import LOST_WORKER, Placement, agree, lost_worker_message, place, task_dir
+from sr.config import TrainConfig
+from sr.distribute import LOST_WORKER, Placement, agree, lost_worker_message, place
 from sr.inference import evaluate, load_validation, make_predictor
 from sr.models import srcnn_border
 from sr.paths import image_files
-from sr.pipeline import OnTheFly, training_planes
-from sr.training import NonFiniteLoss, PatchSet, Step, Trainer
+from sr.pipeline import OnTheFly, PatchSet, training_planes
+from sr.rundir import append_history, holds_run, keep_history, saved_config
+from sr.training import NonFiniteLoss, Step, Trainer
 from sr.weights import check_weights, metadata, save_weights
 
 RESUMABLE = ("epochs", "checkpoint_minutes", "worker_timeout")  # the fields --resume may change
@@ -99,10 +98,6 @@ def make_source(config: TrainConfig) -> PatchSet | OnTheFly:
         augment=config.augment,
         seed=config.seed,
     )
-
-
-def holds_run(directory: Path) -> bool:
-    return any((directory / name).exists() for name in ("checkpoints", "checkpoint.npz"))
 
 
 class TrainingRun:
@@ -165,7 +160,7 @@ class TrainingRun:
                 f"{out} holds an older checkpoint.npz, which this version cannot resume; "
                 f"continue it as a new stage: --init {out / 'last.weights.h5'} --out NEW_DIR"
             )
-        saved, config = _saved_config(out)
+        saved, config = saved_config(out)
         if config.model != model:
             raise UserError(f"{out} is a {config.model} run, not {model}")
         requested = dict(requested or {})
@@ -185,7 +180,7 @@ class TrainingRun:
         run = cls(out, config, int(saved.get("init_epochs_trained", 0)), placement)
         run.last_checkpoint = run.checkpoints.restore(warn)
         run._write_config()
-        run._keep_history(run.trainer.epoch)
+        keep_history(run.dir, run.trainer.epoch)
         return run
 
     # -- the loop --------------------------------------------------------------------------
@@ -272,7 +267,7 @@ class TrainingRun:
             finally:
                 trainer.restore()
         record["elapsed"] = round(trainer.elapsed, 1)
-        self._append_history(record)
+        append_history(self.dir, record)
         save_weights(trainer.model, self.dir / "last.weights.h5", self._weights_meta())
         return record
 
@@ -314,9 +309,10 @@ class TrainingRun:
         return make_predictor(self.trainer.model, c.model, c.srcnn_variant), sets
 
     def _write_config(self) -> None:
-        write_config(
-            self.dir / "config.json",
+        write_run_config(
+            self.dir,
             self.config,
+            folder=True,
             patch_count=self.source.count,
             parameters=self.trainer.model.count_params(),
             replicas=self.strategy.num_replicas_in_sync,
@@ -336,37 +332,6 @@ class TrainingRun:
             run_epochs=epochs,
             **extra,
         )
-
-    def _history(self) -> list[str]:
-        path = self.dir / "history.jsonl"
-        return path.read_text().splitlines() if path.exists() else []
-
-    def _append_history(self, record: dict) -> None:
-        self._rewrite_history([*self._history(), json.dumps(record)])
-
-    def _keep_history(self, epochs: int) -> None:
-        """Drop lines of epochs past ``epochs`` (written before a kill, redone on resume)."""
-        lines = self._history()
-        kept = [line for line in lines if json.loads(line)["epoch"] <= epochs]
-        if kept != lines:
-            self._rewrite_history(kept)
-
-    def _rewrite_history(self, lines: list[str]) -> None:
-        with atomic_write(self.dir / "history.jsonl", "w") as handle:
-            handle.write("".join(line + "\n" for line in lines))
-
-
-def _saved_config(out: Path) -> tuple[dict, TrainConfig]:
-    """The config a run wrote: ``out/config.json``, or on a worker of a cluster that cannot see
-    the chief's ``out``, its own copy in ``out/.worker-N``."""
-    path = out / "config.json"
-    if not path.exists() and task_dir(out) is not None:
-        path = task_dir(out) / "config.json"
-    try:
-        saved = json.loads(path.read_text())
-        return saved, config_from_dict(saved)
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot resume: no readable {path} ({err})") from None
 
 
 def _scalar(tag: str, value: float, step: int) -> None:

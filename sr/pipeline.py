@@ -2,6 +2,10 @@
 
 Both give batches as a function of ``(seed, epoch, step)`` only, so training resumes exactly.
 
+:class:`PatchSet` holds an ``sr_prepare.py`` file in memory; its batches are drawn in an order
+fixed by ``(seed, epoch)`` and assembled in NumPy (:func:`prefetch` builds the next one in a
+thread while the current one trains).
+
 :class:`OnTheFly` is a ``tf.data`` pipeline for long runs: every example is a random crop of a
 random training image (stateless random ops keyed by seed, epoch and index), degraded in
 TensorFlow with the MATLAB-compatible ``imresize_tf`` exactly like the patch files (crop offsets
@@ -11,16 +15,20 @@ image's), optionally rotated/flipped, and shaped for the model.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 
+import h5py
 import numpy as np
 import tensorflow as tf
 
 from common.errors import UserError
 from imaging import imresize_tf, load_image_eval
-from sr.data import rescale_images, y_plane
+from sr.data import dihedral, rescale_images
 from sr.paths import image_files
+from sr.protocol import y_plane
 
 Batch = tuple[tuple[np.ndarray, ...], np.ndarray]
 
@@ -40,6 +48,107 @@ def training_planes(folders: Sequence[str], downscale: Sequence[float] = ()) -> 
             y = y_plane(load_image_eval(path))
             planes += rescale_images(y, tuple(downscale)) if downscale else [y]
     return planes
+
+
+class PatchSet:
+    """Patches of an ``sr_prepare.py`` file held in memory as uint8 ``(n, h, w)`` arrays."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], attrs: dict):
+        self.arrays = arrays
+        self.attrs = attrs
+        self.count = len(arrays["label"])
+
+    @classmethod
+    def load(cls, path: str, scales: tuple[int, ...] | None = None) -> PatchSet:
+        try:
+            with h5py.File(path, "r") as h5:
+                arrays = {k: h5[k][...] for k in h5}
+                attrs = dict(h5.attrs)
+        except OSError as err:
+            raise UserError(f"cannot read patch file {path}: {err}") from None
+        if "label" not in arrays or "bicubic" not in arrays:
+            raise UserError(f"{path} is not a patch file written by sr_prepare.py")
+        if scales:
+            keep = np.isin(arrays["scale"], scales)
+            if not keep.any():
+                have = sorted(set(arrays["scale"].tolist()))
+                raise UserError(f"{path} has no patches at scales {scales} (it has {have})")
+            arrays = {k: v[keep] for k, v in arrays.items()}
+        return cls(arrays, attrs)
+
+    @property
+    def recipe(self) -> str:
+        value = self.attrs.get("recipe", "")
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+    def batch(
+        self,
+        epoch: int,
+        step: int,
+        *,
+        model: str,
+        batch_size: int,
+        seed: int,
+        augment: bool = False,
+        border: int = 0,
+        residual: bool = True,
+    ) -> Batch:
+        """Inputs and label of batch ``step`` of ``epoch``, float32 ``(B, h, w, 1)`` in [0, 1].
+
+        The order is a function of ``(seed, epoch)``, the rotation/flip (``augment``) of
+        ``(seed, epoch, step)``. ``model`` decides the inputs: ``srcnn`` (bicubic; the label
+        cropped by ``border`` pixels a side), ``vdsr`` (bicubic), ``vdsr_sp`` (lr, and bicubic
+        with the global ``residual``).
+        """
+        order = _permutation(seed, epoch, self.count)
+        idx = np.sort(order[step * batch_size : (step + 1) * batch_size])
+        arrays = {k: v[idx] for k, v in self.arrays.items() if k != "scale"}
+        if augment:
+            ks = np.random.default_rng([seed, epoch, step, 1]).integers(0, 8, len(idx))
+            arrays = {
+                key: np.stack([dihedral(a, k) for a, k in zip(value, ks, strict=True)])
+                for key, value in arrays.items()
+            }
+        label = arrays["label"]
+        if model == "srcnn":
+            out = arrays["bicubic"].shape[1] - 2 * border
+            return (_unit(arrays["bicubic"]),), _unit(_center_crop(label, out))
+        if model == "vdsr":
+            return (_unit(arrays["bicubic"]),), _unit(label)
+        if residual:
+            return (_unit(arrays["lr"]), _unit(arrays["bicubic"])), _unit(label)
+        return (_unit(arrays["lr"]),), _unit(label)
+
+
+def _unit(batch: np.ndarray) -> np.ndarray:
+    return (batch.astype(np.float32) / 255.0)[..., None]
+
+
+def _center_crop(batch: np.ndarray, size: int) -> np.ndarray:
+    off = (batch.shape[1] - size) // 2
+    return batch[:, off : off + size, off : off + size]
+
+
+@lru_cache(maxsize=2)
+def _permutation(seed: int, epoch: int, count: int) -> np.ndarray:
+    """The batch order of an epoch: a function of ``(seed, epoch)`` only (computed once)."""
+    order = np.random.default_rng([seed, epoch]).permutation(count)
+    order.flags.writeable = False
+    return order
+
+
+def prefetch(make_batch, epoch: int, steps: Iterable[int]) -> Iterator:
+    """``make_batch(epoch, step)`` for each step, the next one assembled in a thread while the
+    caller trains on the current one (NumPy releases the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for step in steps:
+            future = pool.submit(make_batch, epoch, step)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
 
 
 class OnTheFly:

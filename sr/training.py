@@ -8,12 +8,9 @@ The trainer writes no files: it yields :class:`Step` results and hands out its s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
-import h5py
 import keras
 import numpy as np
 import tensorflow as tf
@@ -22,10 +19,9 @@ from common.errors import UserError
 from common.precision import precision_scope
 from common.seeds import seed_everything
 from sr.config import PATCH_RECIPE, TrainConfig
-from sr.data import dihedral
 from sr.losses import get_loss
 from sr.models import srcnn_border
-from sr.pipeline import OnTheFly
+from sr.pipeline import Batch, OnTheFly, PatchSet, prefetch
 from sr.weights import build_model
 
 
@@ -39,47 +35,6 @@ class Step:
     step: int  # 0-based step inside the epoch
     steps: int  # steps in the epoch
     loss: float  # batch-mean loss (summed over each patch's pixels)
-
-
-class PatchSet:
-    """Patches of an ``sr_prepare.py`` file held in memory as uint8 ``(n, h, w)`` arrays."""
-
-    def __init__(self, arrays: dict[str, np.ndarray], attrs: dict):
-        self.arrays = arrays
-        self.attrs = attrs
-        self.count = len(arrays["label"])
-
-    @classmethod
-    def load(cls, path: str, scales: tuple[int, ...] | None = None) -> PatchSet:
-        try:
-            with h5py.File(path, "r") as h5:
-                arrays = {k: h5[k][...] for k in h5}
-                attrs = dict(h5.attrs)
-        except OSError as err:
-            raise UserError(f"cannot read patch file {path}: {err}") from None
-        if "label" not in arrays or "bicubic" not in arrays:
-            raise UserError(f"{path} is not a patch file written by sr_prepare.py")
-        if scales:
-            keep = np.isin(arrays["scale"], scales)
-            if not keep.any():
-                have = sorted(set(arrays["scale"].tolist()))
-                raise UserError(f"{path} has no patches at scales {scales} (it has {have})")
-            arrays = {k: v[keep] for k, v in arrays.items()}
-        return cls(arrays, attrs)
-
-    @property
-    def recipe(self) -> str:
-        value = self.attrs.get("recipe", "")
-        return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _unit(batch: np.ndarray) -> np.ndarray:
-    return (batch.astype(np.float32) / 255.0)[..., None]
-
-
-def _center_crop(batch: np.ndarray, size: int) -> np.ndarray:
-    off = (batch.shape[1] - size) // 2
-    return batch[:, off : off + size, off : off + size]
 
 
 class Trainer:
@@ -176,27 +131,19 @@ class Trainer:
             )
         return min(full, self.config.steps_per_epoch or full)
 
-    def batch(self, epoch: int, step: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    def batch(self, epoch: int, step: int) -> Batch:
         """Inputs and label of one batch, float32 ``(B, h, w, 1)`` in [0, 1]; deterministic."""
         c = self.config
-        order = _permutation(c.seed, epoch, self.patches.count)
-        idx = np.sort(order[step * c.batch_size : (step + 1) * c.batch_size])
-        arrays = {k: v[idx] for k, v in self.patches.arrays.items() if k != "scale"}
-        if c.augment:
-            ks = np.random.default_rng([c.seed, epoch, step, 1]).integers(0, 8, len(idx))
-            arrays = {
-                key: np.stack([dihedral(a, k) for a, k in zip(value, ks, strict=True)])
-                for key, value in arrays.items()
-            }
-        label = arrays["label"]
-        if c.model == "srcnn":
-            out = arrays["bicubic"].shape[1] - 2 * srcnn_border(c.srcnn_variant)
-            return (_unit(arrays["bicubic"]),), _unit(_center_crop(label, out))
-        if c.model == "vdsr":
-            return (_unit(arrays["bicubic"]),), _unit(label)
-        if c.vdsr_sp_residual:
-            return (_unit(arrays["lr"]), _unit(arrays["bicubic"])), _unit(label)
-        return (_unit(arrays["lr"]),), _unit(label)
+        return self.patches.batch(
+            epoch,
+            step,
+            model=c.model,
+            batch_size=c.batch_size,
+            seed=c.seed,
+            augment=c.augment,
+            border=srcnn_border(c.srcnn_variant),
+            residual=c.vdsr_sp_residual,
+        )
 
     # -- the step ------------------------------------------------------------------------------
     def _distributed_step(self, inputs, label):
@@ -285,7 +232,7 @@ class Trainer:
         if isinstance(self.patches, OnTheFly):
             source = self.patches.batches(self.epoch, self.step_in_epoch)
         else:
-            source = _prefetch(self.batch, self.epoch, range(self.step_in_epoch, steps))
+            source = prefetch(self.batch, self.epoch, range(self.step_in_epoch, steps))
         started = time.perf_counter()
         for inputs, label in source:
             dist_inputs, dist_label = self._distribute(inputs, label)
@@ -332,28 +279,6 @@ COUNTERS = (
     "epoch", "step_in_epoch", "global_step", "best_psnr", "best_psnr_ema", "elapsed", "last_loss"
 )  # fmt: skip
 INTEGER_COUNTERS = ("epoch", "step_in_epoch", "global_step")
-
-
-@lru_cache(maxsize=2)
-def _permutation(seed: int, epoch: int, count: int) -> np.ndarray:
-    """The batch order of an epoch: a function of ``(seed, epoch)`` only (computed once)."""
-    order = np.random.default_rng([seed, epoch]).permutation(count)
-    order.flags.writeable = False
-    return order
-
-
-def _prefetch(make_batch, epoch: int, steps: Iterable[int]) -> Iterator:
-    """``make_batch(epoch, step)`` for each step, the next one assembled in a thread while the
-    caller trains on the current one (NumPy releases the GIL)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = None
-        for step in steps:
-            future = pool.submit(make_batch, epoch, step)
-            if pending is not None:
-                yield pending.result()
-            pending = future
-        if pending is not None:
-            yield pending.result()
 
 
 def adjustable_clip(gradient: tf.Tensor, theta, learning_rate) -> tf.Tensor:

@@ -103,6 +103,8 @@ def test_sr_prepare_vdsr_mixed_scales_and_augmentation(tmp_path, capsys):
     with h5py.File(out) as h5:
         assert sorted(set(h5["scale"][...].tolist())) == [2, 3, 4]
         assert h5.attrs["augment"] == 8
+    config = json.loads((tmp_path / "v.config.json").read_text())  # OUT_STEM.config.json
+    assert (config["recipe"], config["scales"], config["count"]) == ("vdsr", [2, 3, 4], 96)
 
 
 def test_sr_prepare_downscale_adds_shrunk_copies(tmp_path, capsys):

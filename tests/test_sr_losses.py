@@ -8,7 +8,8 @@ import tensorflow as tf
 import common.quiet  # noqa: F401  (quiet TensorFlow start-up)
 from sr import losses
 from sr.config import PRESETS
-from sr.training import PatchSet, Trainer, adjustable_clip
+from sr.pipeline import PatchSet
+from sr.training import Trainer, adjustable_clip
 
 RNG = np.random.default_rng(0)
 LABEL = RNG.random((3, 5, 4, 1)).astype(np.float32)

@@ -14,7 +14,8 @@ from sr_helpers import smooth_image, weight_arrays
 from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
 from sr.checkpoints import RunCheckpoints
 from sr.config import PRESETS
-from sr.training import NonFiniteLoss, PatchSet, Trainer
+from sr.pipeline import PatchSet
+from sr.training import NonFiniteLoss, Trainer
 from sr.weights import read_metadata
 
 REPO = Path(__file__).resolve().parents[1]

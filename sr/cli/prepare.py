@@ -7,7 +7,8 @@
 Datasets in the file (uint8, Y channel in 0..255): ``bicubic`` and ``label`` (and ``lr`` for the
 subpixel recipe) of shape ``(n, h, w)``, plus ``scale`` ``(n,)``. Attributes record the recipe,
 the scales, patch geometry, augmentation, downscale factors and each source image's SHA-256.
-Deterministic: the same images and flags give the same file contents.
+Deterministic: the same images and flags give the same file contents. The options are also
+written beside the file, as ``OUT_STEM.config.json``.
 """
 
 from __future__ import annotations
@@ -24,18 +25,12 @@ from common.cli import ArgumentParser, run_main
 from common.errors import UserError
 from common.files import atomic_path
 from common.progress import progress
+from common.runconfig import write_run_config
 from imaging import load_image_eval
 from sr.config import RECIPE_SCALES, TRAINING_SETS
-from sr.data import (
-    RECIPES,
-    augment_images,
-    check_downscale,
-    recipe_patches,
-    rescale_images,
-    y_plane,
-)
+from sr.data import RECIPES, augment_images, check_downscale, recipe_patches, rescale_images
 from sr.paths import datasets_dir, image_files
-from sr.protocol import check_scales
+from sr.protocol import check_scales, y_plane
 
 PROG = "sr_prepare.py"
 FORMAT = "tf-image-synthesis sr patches v1"
@@ -77,10 +72,15 @@ def _spec(args: argparse.Namespace) -> dict:
     return spec
 
 
-def _sources(args: argparse.Namespace) -> list[Path]:
-    folders = args.images or [datasets_dir() / name for name in TRAINING_SETS[args.recipe]]
+def _folders(args: argparse.Namespace) -> list[Path]:
+    """``--images``, else the recipe's training sets in the data folder."""
+    names = args.images or [datasets_dir() / name for name in TRAINING_SETS[args.recipe]]
+    return [Path(folder) for folder in names]
+
+
+def _sources(folders: list[Path]) -> list[Path]:
     files: list[Path] = []
-    for folder in map(Path, folders):
+    for folder in folders:
         if not folder.is_dir():
             raise UserError(f"image folder not found: {folder}")
         found = image_files(folder)
@@ -118,7 +118,7 @@ def write_patches(
     scales: tuple[int, ...],
     spec: dict,
     augment: int,
-    factors: tuple[float, ...],
+    downscale: tuple[float, ...],
 ) -> int:
     """Cut the patches of every image in ``files`` into a new HDF5 file at ``path`` (see the
     module docstring); returns the patch count."""
@@ -128,7 +128,7 @@ def write_patches(
         for source in files:
             checksums.append([source.name, _sha256(source)])
             y = y_plane(load_image_eval(source))
-            for shrunk in rescale_images(y, factors):
+            for shrunk in rescale_images(y, downscale):
                 for variant in augment_images(shrunk, augment):
                     for scale in scales:
                         _append(h5, recipe_patches(recipe, variant, scale, spec))
@@ -140,7 +140,7 @@ def write_patches(
             recipe=recipe,
             scales=np.array(scales, np.int32),
             augment=augment,
-            downscale=np.array(factors, np.float64),
+            downscale=np.array(downscale, np.float64),
             count=count,
             spec=json.dumps(spec),
             sources=json.dumps(checksums),
@@ -158,13 +158,23 @@ def _run(args: argparse.Namespace) -> int:
         factors = check_downscale(args.downscale)
     except ValueError as err:
         raise UserError(f"--{err}") from None
-    files = _sources(args)
+    folders = _folders(args)
+    files = _sources(folders)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     counts = []  # the writer's result, out of atomic_path's callback
-    options = {"scales": scales, "spec": spec, "augment": args.augment, "factors": factors}
+    options = {"scales": scales, "spec": spec, "augment": args.augment, "downscale": factors}
     atomic_path(
         output, lambda tmp: counts.append(write_patches(tmp, args.recipe, files, **options))
+    )
+    write_run_config(
+        output,
+        folder=False,
+        recipe=args.recipe,
+        images=[str(folder.resolve()) for folder in folders],
+        sources=len(files),
+        count=counts[0],
+        **options,
     )
     print(f"{counts[0]} patch pairs ({args.recipe}, x{'/x'.join(map(str, scales))}) -> {output}")
     return 0
