@@ -138,7 +138,7 @@ def test_scripts_warn_once_about_emulated_bf16(tmp_path, capsys, monkeypatch):
     from PIL import Image
 
     import common.precision
-    from scripts import sr_eval
+    from sr.cli import eval as sr_eval
 
     monkeypatch.setattr(common.precision, "native_bf16", lambda: False)
     folder = tmp_path / "Tiny"
