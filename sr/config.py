@@ -192,6 +192,8 @@ class TrainConfig:
             raise UserError("--ema must be a decay in [0, 1), e.g. 0.999")
         if not self.checkpoint_minutes > 0:
             raise UserError("--checkpoint-minutes must be positive")
+        if self.loss == "huber" and not self.huber_delta > 0:
+            raise UserError("--huber-delta must be positive")
         try:
             srcnn_border(self.srcnn_variant)
         except ValueError as err:

@@ -11,9 +11,11 @@ import pytest
 from PIL import Image
 from sr_helpers import smooth_image, weight_arrays
 
+from common.errors import UserError
 from scripts import sr_prepare, srcnn, vdsr, vdsr_sp
 from sr.checkpoints import RunCheckpoints
-from sr.config import PRESETS
+from sr.cli import train as train_cli
+from sr.config import PRESETS, resume_fields
 from sr.pipeline import PatchSet
 from sr.training import NonFiniteLoss, Trainer
 from sr.weights import read_metadata
@@ -283,3 +285,23 @@ def test_ema_run_validates_and_saves_the_average_and_resumes_it(tiny, tmp_path):
             np.testing.assert_array_equal(x, y)
     with pytest.raises(SystemExit):
         srcnn.main([*args, "--out", str(tmp_path / "c"), "--ema", "1.5"])
+
+
+def test_help_shows_each_models_preset_and_only_its_flags():
+    vdsr_help = train_cli.build_parser("vdsr").format_help()
+    assert "learning rate (default: 0.1)" in vdsr_help
+    assert "(default: 2 3 4)" in vdsr_help and "--lr-last" not in vdsr_help
+    srcnn_help = train_cli.build_parser("srcnn").format_help()
+    assert "learning rate (default: 0.0001)" in srcnn_help and "(default: 1e-05)" in srcnn_help
+    assert "--depth" not in srcnn_help and "--no-residual" not in srcnn_help
+    assert "--no-residual" in train_cli.build_parser("vdsr_sp").format_help()
+
+
+def test_config_validates_and_normalises_its_fields():
+    with pytest.raises(UserError, match="--ema must be a decay"):
+        PRESETS["srcnn"].replace(ema=1.5)
+    with pytest.raises(UserError, match="--scales"):
+        PRESETS["vdsr"].replace(scales=(2, 9))
+    assert PRESETS["vdsr"].replace(clip_theta=0.0).clip_theta is None  # 0: no clipping
+    asked = resume_fields("vdsr", {"clip_theta": 0.0, "scales": (2,)})
+    assert asked == {"clip_theta": None, "scales": (2,), "validation_scales": (2,)}
