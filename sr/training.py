@@ -1,7 +1,8 @@
 """The shared trainer of SRCNN, VDSR and VDSR-sp: a custom loop under a ``tf.distribute`` strategy.
 
 The batch order is a function of ``(seed, epoch)`` and the augmentation of ``(seed, epoch,
-step)``, so a run restored from :meth:`Trainer.state` continues exactly, even mid-epoch.
+step)``, so a run restored from its checkpoint (:meth:`Trainer.tracked`,
+:meth:`Trainer.counters`) continues exactly, even mid-epoch.
 The trainer writes no files: it yields :class:`Step` results and hands out its state.
 """
 
