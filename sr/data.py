@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from imaging import imresize
-from sr.protocol import Degraded, degrade, round_uint8, y_plane  # noqa: F401  (re-exported)
+from sr.protocol import Degraded, degrade, round_uint8
 
 RECIPES = ("srcnn", "vdsr", "subpixel")
 

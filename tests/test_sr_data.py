@@ -9,7 +9,7 @@ from PIL import Image
 
 from imaging import imresize
 from scripts import sr_prepare
-from sr import data
+from sr import data, protocol
 from sr.evaluation import prepare
 from sr.pipeline import OnTheFly, training_planes
 
@@ -24,7 +24,7 @@ def test_degrade_is_the_evaluation_protocol(tmp_path):
     rgb = np.stack([_smooth(50, 47, s) for s in range(3)], axis=-1)
     Image.fromarray(rgb).save(tmp_path / "x.png")
     sample = prepare(tmp_path / "x.png", 3)
-    d = data.degrade(data.y_plane(rgb), 3)
+    d = protocol.degrade(protocol.y_plane(rgb), 3)
     np.testing.assert_array_equal(d.hr, sample.hr_y)
     np.testing.assert_array_equal(d.lr, sample.lr_y)
     np.testing.assert_array_equal(d.bicubic, sample.bicubic_y)
@@ -38,7 +38,7 @@ def test_patch_grid_counts():
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_srcnn_pairs_are_centre_labels_of_bicubic_inputs(scale):
     y = _smooth(70, 61)
-    d = data.degrade(y, scale)
+    d = protocol.degrade(y, scale)
     p = data.srcnn_patches(d, 33, 21, 14)
     corners = data.patch_grid(*d.hr.shape, 33, 14)
     assert p["bicubic"].shape == (len(corners), 33, 33) and p["label"].shape[1:] == (21, 21)
@@ -48,7 +48,7 @@ def test_srcnn_pairs_are_centre_labels_of_bicubic_inputs(scale):
 
 
 def test_vdsr_and_subpixel_pairing():
-    d = data.degrade(_smooth(90, 100), 3)
+    d = protocol.degrade(_smooth(90, 100), 3)
     v = data.vdsr_patches(d, 41, 41)
     assert len(v["label"]) == 2 * 2
     np.testing.assert_array_equal(v["label"][3], d.hr[41:82, 41:82])
@@ -114,7 +114,7 @@ def test_sr_prepare_downscale_adds_shrunk_copies(tmp_path, capsys):
     assert sr_prepare.main(args) == 0
     # 1.0: 4 patches at each scale; 0.5 -> 45x45 -> 44/45/44 after modcrop: 1 at each scale
     assert "15 patch pairs" in capsys.readouterr().out
-    y = data.y_plane(np.asarray(Image.open(folder / "im0.png")))
+    y = protocol.y_plane(np.asarray(Image.open(folder / "im0.png")))
     half = data.rescale_images(y, (0.5,))[0]
     assert half.shape == (45, 45) and half.dtype == np.uint8
     np.testing.assert_array_equal(half, np.clip(np.rint(imresize(y, 0.5)), 0, 255))
@@ -123,7 +123,7 @@ def test_sr_prepare_downscale_adds_shrunk_copies(tmp_path, capsys):
         labels, scales = h5["label"][...], h5["scale"][...]
     # the shrunk copy follows the full-size patches of its image: x2 first (0.5 copy: index 12)
     assert scales[12] == 2
-    np.testing.assert_array_equal(labels[12], data.degrade(half, 2).hr[:41, :41])
+    np.testing.assert_array_equal(labels[12], protocol.degrade(half, 2).hr[:41, :41])
     assert data.rescale_images(y, (1.0,))[0] is y
     with pytest.raises(ValueError, match="downscale"):
         data.rescale_images(y, (1.5,))
@@ -167,7 +167,7 @@ def test_on_the_fly_crops_equal_the_whole_image_degradation():
     y = _smooth(120, 130)
     source = OnTheFly([y], "vdsr", (3,), 41, 2, 1, augment=False)
     (bicubic,), label = next(source.batches(0, 0))
-    d = data.degrade(y, 3)
+    d = protocol.degrade(y, 3)
     for b, lab in zip(np.rint(bicubic[..., 0] * 255), np.rint(label[..., 0] * 255), strict=True):
         hits = [
             (r, c)

@@ -1,5 +1,6 @@
 """sr_upscale.py folder jobs: resume by skipping, failures reported and counted, one model."""
 
+import json
 import os
 import re
 
@@ -153,3 +154,13 @@ def test_bad_folder_jobs_fail_before_any_work(tmp_path, capsys, case, needle):
     assert code == 1
     assert len(err) == 1 and needle in err[0], err
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_folder_job_writes_its_config_beside_the_folder(tmp_path, capsys):
+    """One naming rule: the folder OUT holds only images; the config is OUT.config.json."""
+    photos = _images(tmp_path / "in", ["a.png", "b.png"])
+    out = tmp_path / "out"
+    assert sr_upscale.main([str(photos), str(out), "--scale", "2", "--model", "bicubic"]) == 0
+    saved = json.loads((tmp_path / "out.config.json").read_text())
+    assert saved["scale"] == 2 and saved["model"] == "bicubic" and saved["written"] == 2
+    assert sorted(p.name for p in out.iterdir()) == ["a.png", "b.png"]

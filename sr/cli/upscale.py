@@ -210,7 +210,8 @@ def run_folder(config: UpscaleConfig) -> int:
     """Every input image to ``OUTPUT/STEM.FORMAT``; existing outputs are skipped (resume) unless
     ``--overwrite``; a failing image is reported and counted, and the others go on.
 
-    The folder holds the images only (no ``config.json``: resuming compares its listing)."""
+    The folder holds the images only (resuming compares its listing), so the run's config goes
+    beside it: ``OUTPUT.config.json`` for the folder ``OUTPUT``."""
     out_dir = Path(config.output)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir}: must be a folder when upscaling several images or a folder")
@@ -223,6 +224,7 @@ def run_folder(config: UpscaleConfig) -> int:
         counts[_upscale_file(config, upscaler, src, dst)] += 1
         bar.update()
     bar.close()
+    write_run_config(out_dir, config, folder=False, **counts)
     line = ", ".join(f"{n} {what}" for what, n in counts.items()) + f" -> {out_dir}"
     if counts["skipped"]:
         line += " (skipped: the output exists; --overwrite redoes it)"
