@@ -197,6 +197,10 @@ def _layer_problems(c: StyleConfig) -> Iterable[str]:
                 canonical_layer_name(layer)
             except ValueError as exc:
                 yield f"{option(name)}: {exc}"
+                return
+    canonical = [canonical_layer_name(layer) for layer in c.style_layers]
+    if len(set(canonical)) < len(canonical):
+        yield f"{option('style_layers')}: a layer is given twice ({' '.join(c.style_layers)})"
 
 
 def _finite(value: float) -> bool:

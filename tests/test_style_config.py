@@ -23,6 +23,7 @@ from style_transfer.config import StyleConfig, StyleConfigError, option
         ({"epsilon": 0.0}, "--eps must be"),
         ({"optimizer": "sgd"}, "unknown optimizer"),
         ({"style_layers": ("relu1_1", "relu7_1")}, "--style-layers: unknown VGG19 layer"),
+        ({"style_layers": ("relu1_1", "conv1_1", "relu1_1")}, "--style-layers: a layer is given"),
     ],
 )
 def test_config_rejects_bad_values_in_one_line(changes, message):
