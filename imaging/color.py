@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from imaging.io import to_uint8
+
 #: Rows give Y, Cb, Cr as weights on R, G, B in [0, 1], output in 0..255 units.
 RGB_TO_YCBCR = np.array(
     [
@@ -67,5 +69,5 @@ def _as_unit(array: np.ndarray) -> np.ndarray:
 
 def _like(result: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == np.uint8:
-        return np.clip(np.rint(result * 255.0), 0, 255).astype(np.uint8)
+        return to_uint8(result)  # result is float64, as to_uint8 computes
     return result.astype(np.float32)

@@ -68,6 +68,7 @@ def load_image_eval(path: str | os.PathLike, *, max_pixels: int | None = None) -
     planes, alpha = _planes(img, path)
     if alpha is not None:
         planes = planes * alpha + (1.0 - alpha)
+    # rounded from the float32 planes, bit for bit as before (to_uint8 computes in float64)
     return np.clip(np.rint(planes * 255.0), 0, 255).astype(np.uint8)
 
 
