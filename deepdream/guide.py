@@ -27,7 +27,7 @@ def guide_features(
     longest = max(guide.shape[:2])
     if longest > max_side:
         shape = tuple(max(1, round(side * max_side / longest)) for side in guide.shape[:2])
-        guide = np.clip(imaging.imresize(guide, output_shape=shape), 0.0, 1.0).astype(np.float32)
+        guide = imaging.imresize_clipped(guide, shape)
     if min(guide.shape[:2]) < network.min_size:
         raise UserError(
             f"guide image {guide.shape[1]}x{guide.shape[0]} is too small: {network.name} needs "

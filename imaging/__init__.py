@@ -15,7 +15,7 @@ from imaging.color import rgb_to_y, rgb_to_ycbcr, ycbcr_to_rgb
 from imaging.errors import ImageError
 from imaging.io import load_image, load_image_eval, save_image, to_uint8
 from imaging.metrics import modcrop, psnr, shave, ssim
-from imaging.resize import imresize
+from imaging.resize import imresize, imresize_clipped
 
 #: Names served by :mod:`imaging.tf_ops`, which imports TensorFlow.
 _TF_OPS = ("imresize_tf", "rgb_to_ycbcr_tf", "ycbcr_to_rgb_tf")
@@ -28,6 +28,7 @@ __all__ = [
     "load_image_eval",
     "modcrop",
     "psnr",
+    "imresize_clipped",
     "rgb_to_y",
     "rgb_to_ycbcr",
     "rgb_to_ycbcr_tf",

@@ -137,3 +137,10 @@ def polyphase_kernel(scale: float, factor: int) -> tuple[np.ndarray, int, int]:
         offset = first[p] - start
         kernel[offset : offset + weights.shape[1], p] = weights[p]
     return kernel, -start, (1 if scale > 1 else factor)
+
+
+def imresize_clipped(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """An image in [0, 1] resized to ``shape`` ``(H, W)`` by :func:`imresize`, clipped back to
+    [0, 1] (bicubic overshoots at edges) and returned as float32."""
+    out = imresize(image, output_shape=(int(shape[0]), int(shape[1])))
+    return np.clip(out, 0.0, 1.0).astype(np.float32)

@@ -104,6 +104,6 @@ def finish_colors(
     """
     if mode == "luminance" or preserve_colors:
         if content.shape != image.shape:
-            content = _clip(imaging.imresize(content, output_shape=image.shape[:2]))
+            content = imaging.imresize_clipped(content, image.shape[:2])
         return transfer_luminance(image, content)
     return _clip(image)

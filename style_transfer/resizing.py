@@ -64,8 +64,7 @@ def resize_to_shape(image: np.ndarray, shape: Sequence[int], method: str = "matl
         return np.asarray(image, np.float32)
     if method == "pillow":
         return pillow_resize(image, shape)
-    out = imaging.imresize(image, output_shape=tuple(shape[:2]))
-    return np.clip(out, 0, 1).astype(np.float32)
+    return imaging.imresize_clipped(image, tuple(shape[:2]))
 
 
 def resize_to_width(image: np.ndarray, width: int, method: str = "matlab") -> np.ndarray:

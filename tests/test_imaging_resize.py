@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from imaging import imresize, imresize_tf
+from imaging import imresize, imresize_clipped, imresize_tf
 from imaging.resize import contributions, cubic
 
 
@@ -86,3 +86,13 @@ def test_tensorflow_in_tf_data():
 def test_rejects_bad_scale():
     with pytest.raises(ValueError):
         imresize(np.zeros((4, 4)), 0)
+
+
+def test_imresize_clipped_is_imresize_clipped_to_unit_float32():
+    rng = np.random.default_rng(5)
+    image = (rng.random((9, 11, 3)) > 0.5).astype(np.float64)  # hard edges: bicubic overshoots
+    raw = imresize(image, output_shape=(20, 17))
+    assert raw.min() < 0 and raw.max() > 1
+    out = imresize_clipped(image, (20, 17))
+    assert out.dtype == np.float32 and out.shape == (20, 17, 3)
+    np.testing.assert_array_equal(out, np.clip(raw, 0, 1).astype(np.float32))
