@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import site
 import subprocess
 import sys
@@ -11,8 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# every entry point (a script with a main()), so that a new script is covered without listing it
-SCRIPTS = sorted(p.name for p in (REPO / "scripts").glob("*.py") if "\ndef main(" in p.read_text())
+# every file in scripts/ is an entry point, so that a new script is covered without listing it
+SCRIPTS = sorted(p.name for p in (REPO / "scripts").glob("*.py") if p.name != "__init__.py")
 
 
 def _bare_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -28,8 +30,23 @@ def _bare_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _console_scripts() -> dict[str, str]:
+    """pyproject.toml's ``[project.scripts]`` table: name -> ``module:function``."""
+    text = (REPO / "pyproject.toml").read_text().split("[project.scripts]", 1)[1]
+    table = text.split("\n[", 1)[0]
+    return dict(re.findall(r'^([\w-]+) = "([\w.:]+)"$', table, re.M))
+
+
 def test_every_console_script_is_covered():
     assert {"sr_export.py", "sr_eval.py", "vdsr.py", "neural_style.py"} <= set(SCRIPTS)
+    entries = _console_scripts()
+    # one console script per runnable file, each pointing into a task package (no installed
+    # package named `scripts`) at a function that exists
+    assert sorted(name.replace("-", "_") + ".py" for name in entries) == SCRIPTS
+    for target in entries.values():
+        module, function = target.split(":")
+        assert module.split(".")[0] in {"deepdream", "style_transfer", "sr"}, target
+        assert callable(getattr(importlib.import_module(module), function)), target
 
 
 def test_bare_python_does_not_see_the_installed_project(tmp_path):
