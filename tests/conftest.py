@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from seeds import seed_keras
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,3 +26,10 @@ def data_dir() -> Path:
             pytest.fail(message + " -- CI must run the golden tests")
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same Python, NumPy and TensorFlow random state (seed 0, shifted
+    by TEST_SEED_SHIFT); module-scoped fixtures that draw must seed themselves (tests/seeds.py)."""
+    seed_keras(0)

@@ -1,0 +1,1 @@
+"""Planted bugs ("mutants") that each function's own test file must catch; see run.py."""
