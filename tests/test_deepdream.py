@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from seeds import rng, seed, seed_keras
 
 import imaging
 from common.errors import UserError
@@ -30,6 +31,8 @@ from deepdream import (
     guided_activation,
     mean_squared_activation,
     octave_shapes,
+    quantize,
+    resize_image,
     tile_bounds,
     zoom_dream,
     zoom_frame,
@@ -40,8 +43,9 @@ from deepdream.dream import reinject
 EXACT_MARGIN = 4
 
 
-def tiny_network(seed: int = 0, channels: int = 6) -> DreamNetwork:
-    keras.utils.set_random_seed(seed)
+def tiny_network(n: int = 0, channels: int = 6) -> DreamNetwork:
+    """Random weights from seed ``n`` (shifted by TEST_SEED_SHIFT)."""
+    seed_keras(n)
     rgb = keras.Input((None, None, 3))
     c1 = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="c1")(rgb - 0.5)
     c2 = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name="c2")(c1)
@@ -59,7 +63,7 @@ def tiny_config(**changes) -> DreamConfig:
         step_size=0.01,
         jitter=4,
         tile_size=32,
-        seed=0,
+        seed=seed(0),
     )
     base.update(changes)
     return DreamConfig(**base)
@@ -70,8 +74,8 @@ def net() -> DreamNetwork:
     return tiny_network()
 
 
-def image(h: int, w: int, seed: int = 1) -> np.ndarray:
-    return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
+def image(h: int, w: int, n: int = 1) -> np.ndarray:
+    return rng(n).random((h, w, 3), dtype=np.float32)
 
 
 def whole_gradient(network, objective, img) -> tuple[np.ndarray, float]:
@@ -183,9 +187,139 @@ def test_octave_shapes():
     assert octave_shapes(64, 80, 1, 1.4) == [(64, 80)]
 
 
+def test_octave_shapes_hand_values():
+    """Coarsest first; exponents finest - (octaves - 1) ... finest; truncation, not rounding."""
+    # 78 / 1.3 is 60.0 in float64 but 78 * 1.3**-1 is 59.99999999999999: the side is divided
+    assert octave_shapes(78, 130, 3, 1.3) == [(46, 76), (60, 100), (78, 130)]
+    # finest 1: exponents -2, -1, 0, 1; 50 / 2.25 = 22.2, 77 / 2.25 = 34.2, 50 / 1.5 = 33.3,
+    # 77 / 1.5 = 51.3, then 50 * 1.5 = 75 and 77 * 1.5 = 115.5 -> 115 (truncated)
+    assert octave_shapes(50, 77, 4, 1.5, finest=1) == [(22, 34), (33, 51), (50, 77), (75, 115)]
+    # every octave above the input: exponents 1, 2; 50 * 2.25 = 112.5, 77 * 2.25 = 173.25
+    assert octave_shapes(50, 77, 2, 1.5, finest=2) == [(75, 115), (112, 173)]
+    # float32 (the tutorial's): float32(90) * float32(1.3) = 116.99999 -> 116, float64 117
+    assert octave_shapes(90, 169, 2, 1.3, finest=1, rounding="float32") == [(90, 169), (116, 219)]
+    assert octave_shapes(90, 169, 2, 1.3, finest=1) == [(90, 169), (117, 219)]
+    # float32 and below: float32(169) * float32(1.3**-2) = 100.0, float64 169 / 1.69 = 99.99...
+    assert octave_shapes(90, 169, 3, 1.3, rounding="float32")[0] == (53, 100)
+    assert octave_shapes(90, 169, 3, 1.3)[0] == (53, 99)
+
+
+def keras_example_shapes(original_shape, num_octave, octave_scale):
+    """keras-io examples/generative/deep_dream.py (F. Chollet), written out again: the input's
+    shape, then int(dim / octave_scale**i) for i = 1 ... num_octave - 1, reversed."""
+    successive_shapes = [original_shape]
+    for i in range(1, num_octave):
+        shape = tuple(int(dim / (octave_scale**i)) for dim in original_shape)
+        successive_shapes.append(shape)
+    return successive_shapes[::-1]
+
+
+def tutorial_shapes(base_shape, octave_scale, exponents):
+    """TensorFlow tutorial tutorials/generative/deepdream (run_deep_dream_with_octaves):
+    tf.cast(float32 base_shape * octave_scale**n, tf.int32) for n in its range(-2, 3)."""
+    float_base_shape = tf.cast(tf.constant(base_shape), tf.float32)
+    return [
+        tuple(int(v) for v in tf.cast(float_base_shape * (octave_scale**n), tf.int32).numpy())
+        for n in exponents
+    ]
+
+
+# non-square inputs, some whose sides divide by the scale to an integer in float64 (78, 130,
+# 39, 65 by 1.3) and some that are a hair off it in float32 (169 by 1.69, 100 by 1.69)
+SIDES = [(100, 140), (78, 130), (65, 39), (169, 90), (100, 143), (301, 217), (40, 52)]
+
+
+@pytest.mark.parametrize("octave_scale", [1.3, 1.4, 1.5])
+@pytest.mark.parametrize("octaves", [1, 2, 3, 4, 5])
+def test_octave_shapes_are_the_keras_examples(octaves, octave_scale):
+    for height, width in SIDES:
+        got = octave_shapes(height, width, octaves, octave_scale)
+        assert len(got) == octaves
+        assert got == keras_example_shapes((height, width), octaves, octave_scale), (height, width)
+
+
+@pytest.mark.parametrize("octaves, finest", [(5, 2), (3, 0), (4, 3), (2, -1)])
+def test_float32_octave_shapes_are_the_tutorials(octaves, finest):
+    """The tutorial's own range(-2, 3) is octaves 5, finest 2; other ranges follow its formula
+    with n = finest - octaves + 1 ... finest."""
+    exponents = range(finest - octaves + 1, finest + 1)
+    for height, width in SIDES:
+        for octave_scale in (1.3, 1.4):
+            got = octave_shapes(height, width, octaves, octave_scale, finest, "float32")
+            expected = tutorial_shapes((height, width), octave_scale, exponents)
+            assert got == expected, (height, width, octave_scale)
+
+
+def test_octave_shapes_grow_to_the_finest():
+    """Sides grow octave by octave, and the octave of exponent 0 is the input itself."""
+    for rounding in ("float64", "float32"):
+        shapes = octave_shapes(301, 217, 6, 1.4, finest=2, rounding=rounding)
+        assert len(shapes) == 6 and shapes[3] == (301, 217)
+        pairs = zip(shapes[:-1], shapes[1:], strict=True)
+        assert all(a[0] < b[0] and a[1] < b[1] for a, b in pairs)
+
+
+# ------------------------------------------------------------------ resize and quantize
+
+
+def test_resize_image_same_shape_is_the_image():
+    img = image(6, 7)
+    for method in ("bilinear", "bicubic"):
+        assert resize_image(img, (6, 7), method) is img
+
+
+def test_bilinear_resize_hand_values():
+    """tf.image.resize bilinear, half-pixel centres, no antialiasing: a 2x shrink samples the
+    centre of each 2x2 block (its mean); a 2x enlargement has weights 3/4, 1/4 (clamped at the
+    edges). Antialiasing would widen the shrinking kernel."""
+    img = image(4, 6)
+    small = resize_image(img, (2, 3), "bilinear")
+    assert small.shape == (2, 3, 3) and small.dtype == np.float32
+    blocks = img.astype(np.float64).reshape(2, 2, 3, 2, 3).mean(axis=(1, 3))
+    np.testing.assert_allclose(small, blocks, rtol=0, atol=1e-6)  # float32 lerps of [0, 1]
+    row = np.array([0.0, 0.25, 1.0], np.float32)  # constant down the 2 rows, 3 channels
+    wide = resize_image(np.broadcast_to(row[None, :, None], (2, 3, 3)).copy(), (4, 6), "bilinear")
+    expected = np.array([0.0, 0.0625, 0.1875, 0.4375, 0.8125, 1.0])  # e.g. 3/4 0.25 + 1/4 1
+    expected = np.broadcast_to(expected[None, :, None], (4, 6, 3))
+    np.testing.assert_array_equal(wide, expected)  # dyadic weights and values: exact in float32
+
+
+def test_bicubic_resize_hand_values():
+    """MATLAB imresize bicubic (Keys, a = -0.5), 2x enlargement of 4 columns: output columns 3
+    and 4 sit at input 1.25 and 1.75 (0-based) with the four taps 0..3 inside the image and the
+    weights W(1.25), W(0.25), W(0.75), W(1.75) = -0.0703125, 0.8671875, 0.2265625, -0.0234375
+    (and reversed); rows are constant, so every row (and each channel) gives the same."""
+    signal = np.array([[0.0, 1.0, 0.5, 0.75], [0.25, 0.0, 1.0, 0.5], [1.0, 0.5, 0.0, 0.25]])
+    img = np.broadcast_to(signal.T[None], (3, 4, 3)).astype(np.float32)  # channel c: signal[c]
+    out = resize_image(img, (6, 8), "bicubic")
+    assert out.shape == (6, 8, 3) and out.dtype == np.float32
+    weights = np.array([-0.0703125, 0.8671875, 0.2265625, -0.0234375])
+    for c in range(3):
+        np.testing.assert_allclose(out[:, 3, c], signal[c] @ weights, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(out[:, 4, c], signal[c] @ weights[::-1], rtol=0, atol=1e-6)
+
+
+def test_quantize_modes_hand_values():
+    """round: rint(255 x) half to even; truncate: trunc(255 x); both clipped. keras:
+    trunc(clip(((2x - 1) / 2 + 0.5) 255)) in float32, then the min-max stretch to [0, 255]."""
+    # float32(0.3) * 255 is 76.500003 (round: 77) and 76.5 in float32 (truncate: 76); 0.5 * 255
+    # = 127.5 exactly, to even 128; 0.999 * 255 = 254.745
+    x = np.array([0.0, 0.3, 0.5, 0.999, 1.0, -0.1, 1.2], np.float32)
+    np.testing.assert_array_equal(quantize(x), [0, 77, 128, 255, 255, 0, 255])
+    np.testing.assert_array_equal(quantize(x, "truncate"), [0, 76, 127, 254, 255, 0, 255])
+    # min 0 and max 255 already: the stretch is the identity; 2/255 comes back 1.9999999 -> 1
+    y = np.array([0.0, 2 / 255, 0.5, 0.95, 1.0], np.float32)
+    np.testing.assert_array_equal(quantize(y, "keras"), [0, 1, 127, 242, 255])
+    # the stretch: levels 10, 70, 20, 130 -> 0, trunc(60 * 255 / 120) = 127, 21, 255
+    z = ((np.array([10, 70, 20, 130], np.float32) + 0.5) / 255).reshape(2, 2, 1)
+    np.testing.assert_array_equal(quantize(z, "keras").ravel(), [0, 127, 21, 255])
+    # a flat image has no range to stretch: all 0 (save_img skips the division)
+    np.testing.assert_array_equal(quantize(np.full((2, 3, 3), 0.4, np.float32), "keras"), 0)
+
+
 def test_reinject_upsamples_detail_onto_base():
-    base = image(30, 40, seed=2) * 0.5 + 0.25
-    detail = (image(20, 27, seed=3) - 0.5) * 0.1
+    base = image(30, 40, n=2) * 0.5 + 0.25
+    detail = (image(20, 27, n=3) - 0.5) * 0.1
     expected = np.clip(base + imaging.imresize(detail, output_shape=(30, 40)), 0, 1)
     np.testing.assert_allclose(reinject(base, detail), expected, atol=1e-6)
     np.testing.assert_array_equal(reinject(base, np.zeros_like(base)), base)
@@ -236,7 +370,7 @@ def test_guided_activation_picks_best_matching_guide_feature():
 
 
 def test_guided_dream_moves_towards_guide(net):
-    guide_img = image(32, 32, seed=9)
+    guide_img = image(32, 32, n=9)
     guides = guide_features(guide_img, net)
     assert [tuple(g.shape) for g in guides] == [(32 * 32, 6), (32 * 32, 6)]
     objective = DreamObjective((LayerTerm("c2", 1.0),), net.layers, net.channels, guides)
@@ -255,8 +389,8 @@ def test_seeded_runs_repeat_exactly(net):
     objective = DreamObjective(tiny_config().terms, net.layers, net.channels)
     img = image(50, 70)  # two tiles per row: roll and tile offset both random
 
-    def run(seed):
-        return list(dream(img, net, objective, tiny_config(seed=seed)))[-1].image
+    def run(n):
+        return list(dream(img, net, objective, tiny_config(seed=seed(n))))[-1].image
 
     first, again, other = run(5), run(5), run(6)
     np.testing.assert_array_equal(first, again)
@@ -290,6 +424,7 @@ def test_zoom_dream_frames_and_gif(net):
 
 
 def test_inception_network_layers_channels_and_errors(capsys):
+    seed_keras(0)  # random weights
     network = build_dream_network("inception_v3", ["mixed2", "mixed3"], weights="random")
     assert network.layers == ("mixed2", "mixed3") and network.channels == (288, 768)
     assert "RANDOM" in capsys.readouterr().err
@@ -300,6 +435,7 @@ def test_inception_network_layers_channels_and_errors(capsys):
 
 
 def test_vgg19_network_shares_style_transfer_extractor():
+    seed_keras(0)  # random weights
     network = build_dream_network(
         "vgg19", ["relu2_1", "block1_conv2"], weights="random", precision="mixed_bfloat16"
     )

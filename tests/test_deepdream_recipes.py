@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from seeds import rng, seed, seed_keras
 
 from deepdream import (
     RECIPES,
@@ -40,10 +41,10 @@ KERAS_LAYERS = {"mixed4": 1.0, "mixed5": 1.5, "mixed6": 2.0, "mixed7": 2.5}
 TUTORIAL_LAYERS = ("mixed3", "mixed5")
 
 
-def tiny_trunk(names: tuple[str, ...], seed: int) -> keras.Model:
+def tiny_trunk(names: tuple[str, ...], n: int) -> keras.Model:
     """A smooth (tanh) conv net on [-1, 1] input: a stride-1 layer, then stride-2 layers, so
     the deepest maps are a few pixels wide and the 2 px border crop matters."""
-    keras.utils.set_random_seed(seed)
+    seed_keras(n)  # random weights from seed n (shifted by TEST_SEED_SHIFT)
     x = inputs = keras.Input((None, None, 3))
     outputs = []
     for index, name in enumerate(names):
@@ -62,12 +63,12 @@ def as_network(trunk: keras.Model, names: tuple[str, ...]) -> DreamNetwork:
     return DreamNetwork(features, names, (6,) * len(names), 8, "tiny")
 
 
-def photo_u8(height: int, width: int, seed: int = 3) -> np.ndarray:
+def photo_u8(height: int, width: int, n: int = 3) -> np.ndarray:
     """A smooth uint8 photo with saturated (0 and 255) regions, so clipping matters."""
-    rng = np.random.default_rng(seed)
+    noise = rng(n)
     y, x = np.mgrid[0:height, 0:width] / max(height, width)
     rgb = np.stack([1.6 * x - 0.3, 1.4 * y - 0.2, 0.5 + 0.6 * np.sin(7 * x + 5 * y)], -1)
-    rgb += 0.05 * rng.standard_normal(rgb.shape)
+    rgb += 0.05 * noise.standard_normal(rgb.shape)
     return (np.clip(rgb, 0, 1) * 255).astype(np.uint8)
 
 
@@ -135,7 +136,7 @@ def keras_written(img: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def keras_case():
     names = tuple(KERAS_LAYERS)
-    trunk = tiny_trunk(names, seed=11)
+    trunk = tiny_trunk(names, n=11)
     photo = photo_u8(40, 48)
     # a threshold inside the loss range, so that some octaves stop early and others do not
     _, _, losses = keras_example(photo, trunk, iterations=5, max_loss=np.inf)
@@ -146,7 +147,7 @@ def keras_case():
 
 def keras_config(max_loss: float, **changes):
     terms = tuple(LayerTerm(name, weight) for name, weight in KERAS_LAYERS.items())
-    settings = {"terms": terms, "steps": 5, "max_loss": max_loss, "seed": 0} | changes
+    settings = {"terms": terms, "steps": 5, "max_loss": max_loss, "seed": seed(0)} | changes
     return RECIPES["keras"].replace(**settings)
 
 
@@ -214,9 +215,9 @@ def test_each_keras_setting_matters(keras_case, change):
 def test_keras_gradient_floor_in_our_units():
     """Keras: x' = x + 0.01 g / max(mean|g|, 1e-6) in [-1, 1]; ours in [0, 1] (x = (x' + 1)/2,
     gradient twice as large) must take the same step when the floor is active."""
-    rng = np.random.default_rng(0)
-    img01 = rng.random((6, 7, 3), dtype=np.float32)
-    g_pm1 = (rng.standard_normal((6, 7, 3)) * 3e-7).astype(np.float32)  # mean |g| < 1e-6
+    draw = rng(0)
+    img01 = draw.random((6, 7, 3), dtype=np.float32)
+    g_pm1 = (draw.standard_normal((6, 7, 3)) * 3e-7).astype(np.float32)  # mean |g| < 1e-6
 
     def gradient(image, shift):
         return 2.0 * g_pm1, 0.0  # d/d(x01) = 2 d/d(x_pm1)
@@ -284,7 +285,7 @@ def tutorial_octaves(photo, trunk, shifts, tile, steps, octave_scale=1.3):
 
 @pytest.fixture(scope="module")
 def tutorial_net():
-    trunk = tiny_trunk(TUTORIAL_LAYERS, seed=5)
+    trunk = tiny_trunk(TUTORIAL_LAYERS, n=5)
     return trunk, as_network(trunk, TUTORIAL_LAYERS)
 
 
@@ -321,8 +322,8 @@ def tutorial_case(tutorial_net):
     trunk, network = tutorial_net
     photo = photo_u8(40, 52)
     tile, steps = 16, 3
-    rng = np.random.default_rng(4)
-    rolls = [tuple(int(v) for v in rng.integers(-tile, tile, 2)) for _ in range(5 * steps)]
+    draw = rng(4)
+    rolls = [tuple(int(v) for v in draw.integers(-tile, tile, 2)) for _ in range(5 * steps)]
     reference = tutorial_octaves(photo, trunk, iter(rolls), tile, steps)
     return network, photo, rolls, (reference + 1) / 2
 
@@ -331,7 +332,7 @@ def run_tutorial_ours(network, photo, rolls, monkeypatch, **changes):
     """Our tutorial recipe with 16 px tiles (and rolls), 3 steps, replaying ``rolls``."""
     replay = iter(rolls)
     monkeypatch.setattr(dream_module, "random_shift", lambda *args: next(replay))
-    cfg = RECIPES["tutorial"].replace(steps=3, tile_size=16, jitter=16, seed=0, **changes)
+    cfg = RECIPES["tutorial"].replace(steps=3, tile_size=16, jitter=16, seed=seed(0), **changes)
     objective = DreamObjective(
         cfg.terms, network.layers, network.channels, kind=cfg.objective, border=cfg.loss_border
     )
@@ -378,17 +379,17 @@ def test_tutorial_roll_and_jitter_zero():
     """The tutorial rolls by up to its tile size and never moves a grid besides; --jitter 0
     means no shift at all, even on an image of several tiles."""
     cfg = RECIPES["tutorial"]
-    rng = np.random.default_rng(0)
+    draw = rng(0)
     shape = (2000, 1500)
     draws = np.array(
-        [random_shift(rng, shape, cfg.jitter, cfg.tile_size, cfg.tile_shift) for _ in range(3000)]
+        [random_shift(draw, shape, cfg.jitter, cfg.tile_size, cfg.tile_shift) for _ in range(3000)]
     )
     assert draws.min() == -512 and draws.max() <= 512  # ours: [-512, 512]; tutorial [-512, 512)
     assert abs(draws.mean()) < 20 and draws.std() == pytest.approx(1025 / 12**0.5, rel=0.05)
     for tile_shift in (True, False):
-        assert random_shift(rng, shape, 0, 512, tile_shift) == (0, 0)
+        assert random_shift(draw, shape, 0, 512, tile_shift) == (0, 0)
     default = RECIPES["default"]
-    moved = [random_shift(rng, shape, default.jitter, default.tile_size, True) for _ in range(200)]
+    moved = [random_shift(draw, shape, default.jitter, default.tile_size, True) for _ in range(200)]
     assert max(max(s) for s in moved) > default.jitter  # the default still moves its tile grid
 
 
@@ -403,8 +404,8 @@ def test_jitter_zero_is_deterministic_on_a_tiled_image(tutorial_net):
         cfg = RECIPES["default"].replace(octaves=1, steps=2, tile_size=16, **changes)
         return list(dream(img, network, objective, cfg))[-1].image
 
-    np.testing.assert_array_equal(run(jitter=0, seed=1), run(jitter=0, seed=2))
-    assert not np.array_equal(run(jitter=2, seed=1), run(jitter=2, seed=2))
+    np.testing.assert_array_equal(run(jitter=0, seed=seed(1)), run(jitter=0, seed=seed(2)))
+    assert not np.array_equal(run(jitter=2, seed=seed(1)), run(jitter=2, seed=seed(2)))
 
 
 def test_tutorial_tile_layout_known_values():

@@ -6,6 +6,7 @@ import h5py
 import numpy as np
 import pytest
 from PIL import Image
+from seeds import rng
 
 from imaging import imresize
 from scripts import sr_prepare
@@ -14,9 +15,8 @@ from sr.evaluation import prepare
 from sr.pipeline import OnTheFly, training_planes
 
 
-def _smooth(h, w, seed=0):
-    rng = np.random.default_rng(seed)
-    small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1)).astype(float)
+def _smooth(h, w, n=0):
+    small = rng(n).integers(0, 256, (h // 4 + 1, w // 4 + 1)).astype(float)
     return np.clip(np.rint(imresize(small, 4.0)[:h, :w]), 0, 255).astype(np.uint8)
 
 

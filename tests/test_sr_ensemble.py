@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
+from seeds import rng
 
 from imaging import imresize
 from sr import models
@@ -29,9 +30,8 @@ GROUP = [
 ]
 
 
-def _planes(h=10, w=13, scale=3, seed=0):
-    rng = np.random.default_rng(seed)
-    lr = rng.integers(0, 256, (h, w)).astype(np.float64)
+def _planes(h=10, w=13, scale=3, n=0):
+    lr = rng(n).integers(0, 256, (h, w)).astype(np.float64)
     bic = np.clip(np.rint(imresize(lr, float(scale))), 0, 255)
     return lr, bic
 
@@ -87,9 +87,9 @@ def test_non_equivariant_model_gives_the_explicit_average():
 def _symmetric_srcnn():
     """SRCNN with random kernels averaged over the 8 symmetries: an equivariant network."""
     net = models.srcnn()
-    rng = np.random.default_rng(4)
+    draw = rng(4)
     for w in net.weights:
-        value = rng.normal(0, 0.05, w.shape)
+        value = draw.normal(0, 0.05, w.shape)
         if value.ndim == 4:  # (kh, kw, in, out): symmetrise the spatial axes
             value = np.mean([f(value) for f, _ in GROUP], axis=0)
         w.assign(value.astype(np.float32))
@@ -99,7 +99,7 @@ def _symmetric_srcnn():
 def test_equivariant_network_is_its_own_ensemble():
     net = _symmetric_srcnn()
     predict = make_predictor(net, "srcnn")
-    lr, bic = _planes(h=12, w=15, scale=3, seed=2)
+    lr, bic = _planes(h=12, w=15, scale=3, n=2)
     plain = predict(lr, bic)
     assert np.abs(plain - bic).max() > 2  # the network does change the image
     np.testing.assert_allclose(self_ensemble(predict)(lr, bic), plain, rtol=0, atol=2e-3)
@@ -109,7 +109,7 @@ def test_equivariant_network_through_tiles():
     """Tiling, the RGB path and the ensemble together: still the plain model's output."""
     net = _symmetric_srcnn()
     predict = make_predictor(net, "srcnn")
-    rgb = np.random.default_rng(5).random((21, 26, 3)).astype(np.float32)
+    rgb = rng(5).random((21, 26, 3)).astype(np.float32)
     margin = margin_for("srcnn", 2)
     plain = upscale_rgb(rgb, predict, 2, tile_lr=8, margin=margin).astype(int)
     ens = upscale_rgb(rgb, self_ensemble(predict), 2, tile_lr=8, margin=margin).astype(int)
@@ -119,8 +119,7 @@ def test_equivariant_network_through_tiles():
 def test_sr_eval_marks_the_ensemble(tmp_path, capsys):
     folder = tmp_path / "Tiny"
     folder.mkdir()
-    rng = np.random.default_rng(1)
-    Image.fromarray(rng.integers(0, 256, (30, 35, 3), dtype=np.uint8)).save(folder / "a.png")
+    Image.fromarray(rng(1).integers(0, 256, (30, 35, 3), dtype=np.uint8)).save(folder / "a.png")
     argv = ["--dataset", str(folder), "--scale", "2", "--json"]
     assert sr_eval.main(argv) == 0
     plain = json.loads(capsys.readouterr().out)[0]
@@ -135,11 +134,11 @@ def test_sr_upscale_self_ensemble(tmp_path):
     """A random (not equivariant) SRCNN: the ensemble changes the output, tiles still join."""
     net = models.srcnn()
     for w in net.weights:
-        w.assign(np.random.default_rng(0).normal(0, 0.05, w.shape).astype(np.float32))
+        w.assign(rng(0).normal(0, 0.05, w.shape).astype(np.float32))
     weights = tmp_path / "s.weights.h5"
     save_weights(net, weights, metadata("srcnn", [2], srcnn_variant="9-1-5"))
     src = tmp_path / "in.png"
-    Image.fromarray(np.random.default_rng(2).integers(0, 256, (20, 23, 3), np.uint8)).save(src)
+    Image.fromarray(rng(2).integers(0, 256, (20, 23, 3), np.uint8)).save(src)
     common = ["--scale", "2", "--model", "srcnn", "--weights", str(weights)]
     out = {}
     for name, extra in [("p", []), ("e", ["--self-ensemble"]), ("t", ["--self-ensemble"])]:

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from seeds import rng
 
 import common.quiet  # noqa: F401  (quiet TensorFlow start-up)
 from sr import models
@@ -51,7 +52,7 @@ def test_srcnn_rejects_bad_variant():
 def test_vdsr_is_residual_over_bicubic():
     net = models.vdsr(depth=20)
     assert len([layer for layer in net.layers if isinstance(layer, keras.layers.Conv2D)]) == 20
-    x = np.random.default_rng(0).random((1, 17, 23, 1)).astype(np.float32)
+    x = rng(0).random((1, 17, 23, 1)).astype(np.float32)
     body = keras.Model(net.input, net.get_layer("residual").output)
     np.testing.assert_allclose(net(x), x + body(x), atol=1e-6)
     for layer in net.layers:  # zero the last conv: output == input exactly
@@ -74,9 +75,9 @@ def test_vdsr_sp_shapes(scale, residual):
 def test_untrained_vdsr_sp_is_the_bicubic_upscaling():
     """The residual model's last convolution starts at zero (the seed-0 x4 collapse); the model
     without the residual keeps He initialisation everywhere."""
-    rng = np.random.default_rng(0)
-    lr = rng.random((1, 6, 7, 1)).astype(np.float32)
-    bic = rng.random((1, 18, 21, 1)).astype(np.float32)
+    draw = rng(0)
+    lr = draw.random((1, 6, 7, 1)).astype(np.float32)
+    bic = draw.random((1, 18, 21, 1)).astype(np.float32)
     np.testing.assert_array_equal(models.vdsr_sp(3, depth=5)([lr, bic]), bic)
     plain = models.vdsr_sp(3, depth=5, residual=False)
     assert np.std(plain.get_layer("conv5").get_weights()[0]) > 0.01
@@ -85,7 +86,7 @@ def test_untrained_vdsr_sp_is_the_bicubic_upscaling():
 
 @pytest.mark.parametrize("scale, channels", [(2, 1), (3, 1), (4, 2)])
 def test_pixel_shuffle_matches_depth_to_space_and_round_trips(scale, channels):
-    x = np.random.default_rng(scale).random((2, 5, 6, scale * scale * channels)).astype(np.float32)
+    x = rng(scale).random((2, 5, 6, scale * scale * channels)).astype(np.float32)
     y = models.PixelShuffle(scale)(x)
     np.testing.assert_array_equal(y, tf.nn.depth_to_space(x, scale))
     np.testing.assert_array_equal(tf.nn.space_to_depth(y, scale), x)
@@ -94,14 +95,56 @@ def test_pixel_shuffle_matches_depth_to_space_and_round_trips(scale, channels):
     assert y[1, 3 * scale + i, 4 * scale + j, c] == x[1, 3, 4, (i * scale + j) * channels + c]
 
 
+def _sub_pixel_loop(x: np.ndarray, r: int) -> np.ndarray:
+    """Shi et al. 2016 (sub-pixel convolution), in tf.nn.depth_to_space's channel order, one
+    element at a time: out[n, h*r + i, w*r + j, c] = in[n, h, w, (i*r + j)*C + c]."""
+    n_, h_, w_, depth = x.shape
+    channels = depth // (r * r)
+    out = np.full((n_, h_ * r, w_ * r, channels), np.nan, x.dtype)
+    for n in range(n_):
+        for h in range(h_):
+            for w in range(w_):
+                for i in range(r):
+                    for j in range(r):
+                        for c in range(channels):
+                            out[n, h * r + i, w * r + j, c] = x[n, h, w, (i * r + j) * channels + c]
+    return out
+
+
+@pytest.mark.parametrize("scale", [2, 3])
+def test_pixel_shuffle_equals_the_index_loop(scale):
+    """H != W, C > 1, every dimension different: a swapped i/j, h/w or channel-major order
+    moves elements. A pure permutation, so exactly equal."""
+    channels = 5
+    x = rng(10 + scale).random((2, 3, 4, scale * scale * channels)).astype(np.float32)
+    y = models.PixelShuffle(scale)(x)
+    assert y.shape == (2, 3 * scale, 4 * scale, channels)
+    expected = _sub_pixel_loop(x, scale)
+    assert not np.isnan(expected).any()  # the loop filled every output element
+    np.testing.assert_array_equal(y, expected)
+    # distinct values: the output is a rearrangement of the input, nothing repeated or lost
+    np.testing.assert_array_equal(np.sort(np.ravel(y)), np.sort(x.ravel()))
+
+
+def test_pixel_shuffle_compute_output_shape():
+    """(N, H, W, r*r*C) -> (N, H*r, W*r, C); unknown sides stay unknown."""
+    assert models.PixelShuffle(2).compute_output_shape((None, 3, 4, 20)) == (None, 6, 8, 5)
+    assert models.PixelShuffle(3).compute_output_shape((2, 5, 7, 18)) == (2, 15, 21, 2)
+    assert models.PixelShuffle(3).compute_output_shape((2, None, 7, 45)) == (2, None, 21, 5)
+    assert models.PixelShuffle(2).compute_output_shape((1, 6, None, 12)) == (1, 12, None, 3)
+    # the symbolic shape of a functional model agrees
+    symbolic = models.PixelShuffle(3)(keras.Input((5, None, 18)))
+    assert tuple(symbolic.shape) == (None, 15, None, 2)
+
+
 def test_pixel_shuffle_serialises(tmp_path):
     net = models.vdsr_sp(3, depth=3)
     net.save(tmp_path / "m.keras")
     again = keras.models.load_model(tmp_path / "m.keras")
     assert isinstance(again.get_layer("pixel_shuffle"), models.PixelShuffle)
     assert again.get_layer("pixel_shuffle").get_config()["scale"] == 3
-    lr = np.random.default_rng(0).random((1, 6, 5, 1)).astype(np.float32)
-    bic = np.random.default_rng(1).random((1, 18, 15, 1)).astype(np.float32)
+    lr = rng(0).random((1, 6, 5, 1)).astype(np.float32)
+    bic = rng(1).random((1, 18, 15, 1)).astype(np.float32)
     np.testing.assert_allclose(again([lr, bic]), net([lr, bic]), atol=1e-6)
 
 
