@@ -11,13 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from seeds import rng, seed, seed_keras
 
 import imaging
 from style_transfer import cli as neural_style
 from style_transfer import vgg
 
 ROOT = Path(__file__).resolve().parents[1]
-RANDOM = ["--network", "random"]
+#: Random VGG19 weights, drawn from --seed (style_transfer.cli_run seeds Python, NumPy and
+#: TensorFlow before it builds the network); a test's own later --seed overrides this one.
+RANDOM = ["--network", "random", "--seed", str(seed(0))]
 
 NEURAL_STYLE_OPTIONS = [
     "--content", "--styles", "--output", "--iterations", "--print-iterations",
@@ -36,9 +39,8 @@ OUR_OPTIONS = [
 
 def _gradient(h: int, w: int, seed: int) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w]
-    rng = np.random.default_rng(seed)
     image = np.stack([x / w, y / h, 0.5 + 0.4 * np.sin(x / 3.0)], -1)
-    return np.clip(0.1 + 0.8 * image + 0.05 * rng.normal(size=image.shape), 0, 1)
+    return np.clip(0.1 + 0.8 * image + 0.05 * rng(seed).normal(size=image.shape), 0, 1)
 
 
 @pytest.fixture
@@ -81,7 +83,7 @@ def test_end_to_end_with_progress_checkpoints_and_coarse_to_fine(images, tmp_pat
         "--style-blend-weights", "3", "1", "--style-scales", "1.0", "1.5", "--output", out,
         *RANDOM, "--sizes", "24", "40", "--stage-iterations", "3", "2", "--print-iterations",
         "2", "--checkpoint-output", tmp_path / "ck_%03d.png", "--checkpoint-iterations", "2",
-        "--progress-write", "--progress-plot", "--seed", "3",
+        "--progress-write", "--progress-plot", "--seed", seed(3),
     )  # fmt: skip
     assert code == 0, err
     assert "RANDOM" in err  # the loud warning
@@ -98,7 +100,7 @@ def test_end_to_end_with_progress_checkpoints_and_coarse_to_fine(images, tmp_pat
     np.testing.assert_allclose(progress[:, 4], progress[:, 1:4].sum(axis=1), rtol=1e-4)
     assert Image.open(tmp_path / "progress.png").size == (720, 480)
     config = json.loads((tmp_path / "out.config.json").read_text())
-    assert config["seed"] == 3 and config["sizes"] == [24, 40]
+    assert config["seed"] == seed(3) and config["sizes"] == [24, 40]
     assert config["style_blend_weights"] == [3.0, 1.0] and config["iterations_run"] == 5
     assert config["output_shape"] == [33, 40, 3]
     assert not list(tmp_path.glob(".*tmp"))
@@ -119,7 +121,7 @@ def test_compat_an_runs_neural_styles_algorithm(images, tmp_path, capsys, monkey
     out = tmp_path / "an.png"
     code, _, err = _run(
         capsys, "--content", images["content"], "--styles", images["style"], "--output", out,
-        *RANDOM, "--compat", "an", "--width", "37", "--iterations", "2", "--seed", "1",
+        *RANDOM, "--compat", "an", "--width", "37", "--iterations", "2", "--seed", seed(1),
         "--learning-rate", "30",
     )  # fmt: skip
     assert code == 0, err
@@ -187,16 +189,20 @@ def test_compat_an_rejects_conflicting_flags(images, tmp_path, capsys, conflict)
 
 
 def test_seed_makes_runs_repeatable(images, tmp_path, capsys):
-    def run(name: str, seed: str) -> np.ndarray:
+    def run(name: str, n: int) -> np.ndarray:
         path = tmp_path / name
         args = ["--content", images["content"], "--styles", images["style"], "--output", path]
-        code, _, err = _run(capsys, *args, *RANDOM, "--iterations", "3", "--seed", seed)
+        code, _, err = _run(capsys, *args, *RANDOM, "--iterations", "3", "--seed", seed(n))
         assert code == 0, err
         return np.asarray(Image.open(path), np.int16)
 
-    first, again, other = run("a.png", "11"), run("b.png", "11"), run("c.png", "12")
+    first, again, other = run("a.png", 11), run("b.png", 11), run("c.png", 12)
     assert np.abs(first - again).max() <= 1
-    assert np.abs(first - other).max() > 10
+    # Another seed draws another network and starting noise. The peak difference after three
+    # iterations is 9-12 levels depending on the draw (seeds 11-22), too close to a bound; the
+    # mean over the 5760 values is 1.91-2.03 for the same seeds, and >80% of them differ.
+    difference = np.abs(first - other)
+    assert difference.mean() > 1.0 and np.mean(difference > 0) > 0.5
 
 
 def test_preserve_colors_and_luminance_transfer(images, tmp_path, capsys):
@@ -225,6 +231,7 @@ def test_preserve_colors_and_luminance_transfer(images, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def keras_weights(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("weights") / "vgg19.weights.h5"
+    seed_keras(50)  # module fixtures run before the per-test seeding of conftest.py
     vgg.load_vgg19("random").save_weights(path)
     return str(path)
 
@@ -347,10 +354,20 @@ def test_overwrite_replaces_existing_output(images, tmp_path, capsys):
     assert Image.open(out).size == (48, 40)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def _unwritable_directory(tmp_path: Path) -> Path:
+    """A directory this process may not write to: read and execute only; for root, who may write
+    anywhere on a normal file system, procfs's /proc/sys/kernel (its files cannot be created)."""
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        return locked
+    locked = Path("/proc/sys/kernel")
+    assert not os.access(locked, os.W_OK), "expected /proc/sys/kernel to be unwritable for root"
+    return locked
+
+
 def test_unwritable_output_directory(images, tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
+    locked = _unwritable_directory(tmp_path)
     args = ["--content", images["content"], "--styles", images["style"]]
     code, _, err = _run(capsys, *args, "--output", locked / "o.png", *RANDOM)
     assert code == 2 and "not writable" in err
