@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.io
+import seeds
 
 VGG19_WIDTHS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
 VGG19_CONVS = {1: 2, 2: 2, 3: 4, 4: 4, 5: 4}
@@ -19,7 +20,7 @@ VGG19_CONVS = {1: 2, 2: 2, 3: 4, 4: 4, 5: 4}
 
 def matconvnet_entries(widths: dict[int, int], seed: int = 0) -> list[dict]:
     """MatConvNet layer structs of a VGG19-shaped network, random weights, in file order."""
-    rng = np.random.default_rng(seed)
+    rng = seeds.rng(seed)
     entries, channels = [], 3
     for block, count in VGG19_CONVS.items():
         for i in range(1, count + 1):

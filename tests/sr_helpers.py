@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import h5py
 import numpy as np
+import seeds
 
 from imaging import imresize
 
@@ -11,7 +12,7 @@ from imaging import imresize
 def smooth_image(h: int, w: int, seed: int) -> np.ndarray:
     """A uint8 RGB ``(h, w, 3)`` image: random values on a 4x coarser grid, upscaled bicubically
     (so that super-resolution has structure to learn)."""
-    rng = np.random.default_rng(seed)
+    rng = seeds.rng(seed)
     small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3)).astype(float)
     return np.clip(np.rint(imresize(small, 4.0)[:h, :w]), 0, 255).astype(np.uint8)
 

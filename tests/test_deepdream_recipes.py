@@ -167,11 +167,17 @@ def test_keras_recipe_matches_the_keras_example(keras_case):
     assert 0 < min(steps_run) < 5 and max(steps_run) == 5  # the early stop is exercised
     steps = run_ours(network, photo, keras_config(max_loss))
     assert [sum(s.octave == k for s in steps) for k in range(3)] == steps_run
+    # float32 losses: squared activations after at most K = 193 accumulated terms (4 layers of
+    # 3 * 3 * 6 + 1), a relative error of 3 u sqrt(K) = 2.5e-6 each side, doubled by the square
     np.testing.assert_allclose([s.loss for s in steps], ref_losses, rtol=1e-5)
     assert steps[-1].done and not any(s.done for s in steps[:-1])
     ours = steps[-1].image
     expected = reference / 2.0 + 0.5
     assert expected.min() < 0 or expected.max() > 1  # no clipping was needed to agree
+    # 15 steps of 0.005 g / mean|g| in [0, 1] units: a float32 gradient error of 3 u sqrt(2 K) =
+    # 3.5e-6 (forward and back, K = 193) on pixels of |g| up to ~10 mean|g| moves each step by
+    # 2e-7 (3e-6 in all); the resizes, the detail re-injection and the two representations add
+    # one rounding (6e-8) per operation, about 60 a pixel (4e-6); 2e-5 is 3x their sum
     np.testing.assert_allclose(ours, expected, rtol=0, atol=2e-5)
     # uint8 as the example writes it: truncation, round trip through [-1, 1] included (pixels
     # left exactly on an 8-bit level - no gradient reaches input row 0 through the cropped maps -
@@ -229,6 +235,8 @@ def test_keras_gradient_floor_in_our_units():
     )  # fmt: skip
     x_pm1 = img01 * 2 - 1
     expected = x_pm1 + 0.01 * g_pm1 / max(np.mean(np.abs(g_pm1)), 1e-6)
+    # elementwise float32, no reduction (the 1e-6 floor applies): two or three roundings of
+    # values below 1 on each side, at most 3 u = 1.8e-7 in [-1, 1], i.e. 9e-8 in [0, 1]
     np.testing.assert_allclose(ours, (expected + 1) / 2, atol=1e-7)
 
 
@@ -314,6 +322,8 @@ def test_tutorial_one_tiled_step_matches(tutorial_net):
         epsilon=cfg.grad_epsilon, clip=cfg.clip,
     )  # fmt: skip
     reference = np.clip(img01 * 2 - 1 + 0.01 * expected, -1, 1)
+    # one step of 0.005 g / std(g) in [0, 1]: the gradient's float32 error 3 u sqrt(2 K) = 3.5e-6
+    # on pixels of |g| up to ~10 std moves it by 2e-7; a few roundings of the pixel add 2e-7
     np.testing.assert_allclose(ours, (reference + 1) / 2, rtol=0, atol=1e-6)
 
 
@@ -346,6 +356,7 @@ def test_tutorial_recipe_matches_the_tutorial(tutorial_case, monkeypatch):
     sizes = [s.image.shape[:2] for s in result if s.step == 0]
     assert sizes == [(23, 30), (30, 40), (40, 52), (52, 67), (67, 87)]
     assert result[-1].done and result[-1].image.shape == photo.shape
+    # 15 steps over 5 octaves: the same budget as the Keras recipe's 15 steps (see above)
     np.testing.assert_allclose(result[-1].image, expected, rtol=0, atol=2e-5)
 
 
@@ -385,6 +396,8 @@ def test_tutorial_roll_and_jitter_zero():
         [random_shift(draw, shape, cfg.jitter, cfg.tile_size, cfg.tile_shift) for _ in range(3000)]
     )
     assert draws.min() == -512 and draws.max() <= 512  # ours: [-512, 512]; tutorial [-512, 512)
+    # 6000 uniform draws on 1025 values (std 296): the mean's standard error is 3.8, so 20 is
+    # 5 of them; the sample std's relative standard error is sqrt(0.8 / 6000) / 2 = 0.6%, 5% is 8
     assert abs(draws.mean()) < 20 and draws.std() == pytest.approx(1025 / 12**0.5, rel=0.05)
     for tile_shift in (True, False):
         assert random_shift(draw, shape, 0, 512, tile_shift) == (0, 0)

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import seeds
 from PIL import Image
 
 import sr.weights
@@ -16,7 +17,7 @@ from sr.weights import metadata, save_weights
 
 def _images(folder, names, size=(18, 21)):
     folder.mkdir(exist_ok=True)
-    rng = np.random.default_rng(7)
+    rng = seeds.rng(7)
     for name in names:
         Image.fromarray(rng.integers(0, 256, (*size, 3), dtype=np.uint8)).save(folder / name)
     return folder

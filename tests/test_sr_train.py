@@ -157,6 +157,7 @@ def test_init_starts_from_weights_and_counts_every_stage(tiny, tmp_path, capsys)
     for x, y in zip(
         _weights(first / "last.weights.h5"), _weights(second / "last.weights.h5"), strict=True
     ):
+        # Adam moves a weight by at most about lr a step: 2 steps at 1e-12 move it by 2e-12
         np.testing.assert_allclose(x, y, atol=1e-9)  # a negligible rate: the stage starts there
     meta = read_metadata(second / "last.weights.h5")
     assert (meta["epochs_trained"], meta["run_epochs"]) == (3, 1)
@@ -210,6 +211,11 @@ def test_mirrored_strategy_on_two_cpus_matches_one_device(tiny, tmp_path):
         _weights(tmp_path / "two/last.weights.h5"),
         strict=True,
     ):
+        # the two replicas sum the batch's gradient in another float32 order (relative 1e-6 of
+        # it); Adam's step lr m / sqrt(v) passes that on relatively: 4 steps at lr 1e-4 (1e-5
+        # for the last layer) differ by ~4e-10, far below these bounds, unless a gradient
+        # component is within its own rounding of 0, which moves that weight by up to 2 lr
+        # (2e-4); rtol 1e-3 of weights of order 0.1 covers it
         np.testing.assert_allclose(x, y, rtol=1e-3, atol=1e-6)
 
 
@@ -253,6 +259,8 @@ def test_ema_is_the_moving_average_of_the_weights_after_each_step(tiny):
         for n, v in weights.items():
             average[n] = decay * average[n] + (1 - decay) * v.numpy()
     for n, v in weights.items():
+        # float32 update decay * a + (1 - decay) * w: three roundings a step, 2 steps: 6 u = 4e-7
+        # relative; the atol for weights near 0 (initial weights are ~1e-2 or larger)
         np.testing.assert_allclose(trainer.ema[n].numpy(), average[n], rtol=1e-5, atol=1e-7)
         assert not np.allclose(trainer.ema[n].numpy(), v.numpy())  # the average lags behind
     raw = [w.copy() for w in trainer.model.get_weights()]

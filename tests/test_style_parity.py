@@ -291,7 +291,7 @@ def _pattern(h: int, w: int, seed: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     path = tmp_path_factory.mktemp("an") / "narrow-vgg19.mat"
-    write_matconvnet(path, matconvnet_entries(NARROW, seed=seeds.seed(3)), MEAN_RGB)
+    write_matconvnet(path, matconvnet_entries(NARROW, seed=3), MEAN_RGB)
     images = {
         "content": _pattern(45, 37, 0),
         "styles": [_pattern(33, 41, 1)[::-1], _pattern(50, 27, 2)[:, ::-1]],
