@@ -7,11 +7,12 @@ import zlib
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
+from seeds import rng
 
 from common.files import atomic_write
 from imaging import ImageError, load_image, load_image_eval, save_image
 
-RNG = np.random.default_rng(0)
+RNG = rng(0)
 RGB8 = RNG.integers(0, 256, (6, 5, 3), dtype=np.uint8)
 
 
