@@ -18,7 +18,6 @@ its newest readable checkpoint and ends with the weights of a run never stopped.
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -178,7 +177,15 @@ class TrainingRun:
         config = config.replace(**{k: v for k, v in requested.items() if k in RESUMABLE})
         placement = place(config.strategy, config.worker_timeout)
         run = cls(out, config, int(saved.get("init_epochs_trained", 0)), placement)
-        run.last_checkpoint = run.checkpoints.restore(warn)
+        try:
+            run.last_checkpoint = run.checkpoints.restore(warn)
+        except UserError as err:
+            if holds_run(run.dir):
+                raise
+            raise UserError(
+                f"{err}; it was stopped while writing its first checkpoint, so start it again "
+                "(the same command without --resume)"
+            ) from None
         run._write_config()
         keep_history(run.dir, run.trainer.epoch)
         return run
@@ -193,14 +200,11 @@ class TrainingRun:
             f"epoch {t.epoch + 1}/{self.config.epochs}"
         )
 
-    def train(
-        self, stop: StopRequest | None = None, signal_at: tuple[int, int] | None = None
-    ) -> Iterator[Progress | EpochEnd]:
+    def train(self, stop: StopRequest | None = None) -> Iterator[Progress | EpochEnd]:
         """Train to ``config.epochs``, yielding after every step and at every epoch end.
 
         When ``stop.requested`` turns true the run checkpoints at the next step boundary, sets
-        :attr:`stopped` and returns. ``signal_at = (signum, global_step)`` sends that signal to
-        this process right after that step (a test hook for stops at exact places).
+        :attr:`stopped` and returns.
         """
         validation = self._validation() if self.placement.chief else None
         if self.placement.chief:
@@ -211,7 +215,7 @@ class TrainingRun:
         try:
             while trainer.epoch < self.config.epochs:
                 epoch = trainer.epoch
-                yield from self._epoch_steps(stop, signal_at, writer)
+                yield from self._epoch_steps(stop, writer)
                 if self.stopped:
                     return
                 yield EpochEnd(self._end_epoch(epoch, validation, writer))
@@ -220,13 +224,11 @@ class TrainingRun:
         except LOST_WORKER as err:
             raise UserError(lost_worker_message(err, self.out)) from None
 
-    def _epoch_steps(self, stop, signal_at, writer) -> Iterator[Progress]:
+    def _epoch_steps(self, stop, writer) -> Iterator[Progress]:
         """The rest of the current epoch's steps, with the checkpoints and stops inside it."""
         trainer, minutes = self.trainer, self.config.checkpoint_minutes
         try:
             for step in trainer.run_epoch():
-                if signal_at and trainer.global_step == signal_at[1]:
-                    os.kill(os.getpid(), signal_at[0])
                 if trainer.global_step % 50 == 0:
                     with writer.as_default():
                         _scalar("loss", step.loss, trainer.global_step)

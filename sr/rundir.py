@@ -20,8 +20,11 @@ HISTORY = "history.jsonl"
 
 
 def holds_run(directory: Path) -> bool:
-    """Whether ``directory`` holds a run (its checkpoints, or an older run's checkpoint.npz)."""
-    return any((directory / name).exists() for name in ("checkpoints", "checkpoint.npz"))
+    """Whether ``directory`` holds a run: a whole checkpoint (TensorFlow writes the state file
+    ``checkpoints/checkpoint`` once one is), or an older run's checkpoint.npz. A run killed while
+    writing its first checkpoint holds none, so the same command starts it again."""
+    names = ("checkpoints/checkpoint", "checkpoint.npz")
+    return any((directory / name).exists() for name in names)
 
 
 def saved_config(out: Path) -> tuple[dict, TrainConfig]:

@@ -2,7 +2,10 @@
 
 Both workers must hold the same weights, equal to a one-process run with the same global batch
 and seed; a stop asked of one worker stops both at the same step, and the pair resumes exactly;
-a worker killed mid-run makes the other stop with one line instead of hanging.
+a worker killed mid-run makes the other stop with one line instead of hanging. Stops are sent
+from this process to worker 1 at a moment seen from outside (tests/kill_harness.py): while its
+epoch-1 checkpoint is written (so the stop lands at step 4, the next stop check), or when its
+first progress bar appears (after step 1).
 """
 
 import json
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kill_harness import Victim, Watch, bar, writing
 from PIL import Image
 from sr_helpers import smooth_image, weight_arrays
 
@@ -39,22 +43,31 @@ def patch_file(tmp_path_factory):
     return out
 
 
-def _cluster(args: list[str], hooks: dict[int, str] | None = None) -> list[tuple[int, str]]:
-    """Run two workers of ``srcnn.py ARGS --strategy multiworker``; (exit code, stderr) each."""
-    procs = []
-    for index, tf_config in enumerate(local_tf_configs(2)):
-        env = {**os.environ, "TF_CONFIG": tf_config}
-        env["SR_TRAIN_SIGNAL_AT"] = (hooks or {}).get(index, "")
-        cmd = [sys.executable, str(REPO / "scripts" / "srcnn.py"), *args]
-        procs.append(subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True))
-    results = []
-    for proc in procs:
-        try:
-            _, err = proc.communicate(timeout=300)
-        finally:
-            proc.kill()
-        results.append((proc.returncode, err))
-    return results
+def _cluster(args: list[str], stop: tuple[int, object] | None = None) -> list[tuple[int, str]]:
+    """Run two workers of ``srcnn.py ARGS --strategy multiworker``; (exit code, stderr) each.
+
+    ``stop = (signum, trigger)``: worker 1, whose run folder ``OUT/.worker-1`` is watched, gets
+    ``signum`` (frozen with SIGSTOP first) when ``trigger(event, events)`` first holds.
+    """
+    out = Path(args[args.index("--out") + 1])
+    chief_config, worker_config = local_tf_configs(2)
+    cmd = [sys.executable, str(REPO / "scripts" / "srcnn.py"), *args]
+    env = {**os.environ, "TF_CONFIG": chief_config}
+    chief = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    watch = Watch(out)
+    worker = Victim("srcnn.py", args, watch, env={**os.environ, "TF_CONFIG": worker_config})
+    try:
+        if stop:
+            assert worker.until(stop[1]), worker.stderr[-2000:]
+            assert worker.freeze(), worker.stderr[-2000:]
+            worker.send(stop[0])
+        worker_code = worker.finish(limit=300)
+        _, chief_err = chief.communicate(timeout=300)
+    finally:
+        chief.kill()
+        worker.kill_now()
+        watch.close()
+    return [(chief.returncode, chief_err), (worker_code, worker.stderr)]
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +101,10 @@ def test_a_stop_asked_of_one_worker_stops_both_and_they_resume_exactly(
 ):
     out = tmp_path / "run"
     args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker", "--out", str(out)]
-    results = _cluster(args, hooks={1: "SIGTERM:4"})
+    results = _cluster(args, stop=(signal.SIGTERM, writing(3, ".worker-1")))
     assert [code for code, _ in results] == [130, 130], results[0][1][-2000:]
+    for (_, err), folder in zip(results, [out, out / ".worker-1"], strict=True):  # both at step 4
+        assert f"checkpoint saved ({folder}/checkpoints/ckpt-4)" in err.splitlines()[-1]
     results = _cluster(["--resume", "--out", str(out)])
     assert [code for code, _ in results] == [0, 0], results[0][1][-2000:]
     resumed, straight = (
@@ -103,7 +118,7 @@ def test_a_stop_asked_of_one_worker_stops_both_and_they_resume_exactly(
 def test_a_killed_worker_stops_the_other_with_one_line(patch_file, tmp_path):
     out = tmp_path / "run"
     args = ["--patches", str(patch_file), *FLAGS, "--strategy", "multiworker", "--out", str(out)]
-    (chief_code, chief_err), (worker_code, _) = _cluster(args, hooks={1: "SIGKILL:2"})
+    (chief_code, chief_err), (worker_code, _) = _cluster(args, stop=(signal.SIGKILL, bar(1)))
     assert worker_code == -signal.SIGKILL
     assert chief_code == 1
     last = chief_err.strip().splitlines()[-1]

@@ -1,26 +1,34 @@
 """Training runs that survive any stop: signals and kills at exact steps, in subprocesses.
 
-The stop is driven from the loop (``SR_TRAIN_SIGNAL_AT=SIGNAL:STEP`` sends the signal right after
-that global step), so nothing here waits on a clock. Every interrupted run is resumed and must
-end with the weights of an uninterrupted run of the same seed, bit for bit.
+Each stop is sent from this process at a moment seen from outside (tests/kill_harness.py: the run
+folder watched with inotify, stderr read as it comes, the trainer frozen with SIGSTOP when the
+moment comes, then signalled), so nothing here waits on a clock:
+
+* a stop request (SIGINT / SIGTERM) sent while checkpoint k is being written lands exactly at
+  the boundary of step k + 1: that write comes after step k's stop check, and the next check is
+  step k + 1's. With a checkpoint after every step (``--checkpoint-minutes 1e-9``) k is any step;
+  otherwise an epoch end's;
+* a SIGKILL when epoch 2's progress bar appears (drawn after its first step) lands inside its
+  steps; one on the temporary file of epoch 2's last weights lands after its history line and
+  before its checkpoint; one at the end of checkpoint k, inside step k + 1.
+
+Every interrupted run is resumed and must end with the weights of an uninterrupted run of the
+same seed, bit for bit. tests/test_sr_kills.py lands many more kills at random moments.
 """
 
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from kill_harness import bar, created, stop_from_outside, writing, written
 from PIL import Image
 from sr_helpers import assert_same_weights, smooth_image
 
 from scripts import sr_prepare, srcnn, vdsr
 from sr.checkpoints import counters_of
 from sr.fit import StopRequest
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +43,6 @@ def patches(tmp_path_factory):
     assert sr_prepare.main(["srcnn", *small, "--scale", "3", "-o", str(root / "s.h5")]) == 0
     assert sr_prepare.main(["vdsr", *large, "-o", str(root / "v.h5")]) == 0
     return root
-
-
-def _run_script(script: str, args: list[str], signal_at: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "SR_TRAIN_SIGNAL_AT": signal_at}
-    cmd = [sys.executable, str(REPO / "scripts" / script), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
 
 
 def _history(out: Path) -> list[int]:
@@ -71,13 +73,20 @@ def test_stop_at_a_step_then_resume_equals_an_uninterrupted_run(
 ):
     out = tmp_path / "run"
     args = ["--patches", str(patches / "s.h5"), *SRCNN, "--epochs", "3", "--out", str(out)]
-    run = _run_script("srcnn.py", args, f"{signame}:{step}")
-    if signame == "SIGKILL":
-        assert run.returncode == -signal.SIGKILL
+    signum = getattr(signal, signame)
+    if signame == "SIGKILL":  # no checkpoint inside an epoch: the kill loses epoch 2's steps
+        # step 5: while epoch 2 trains; step 6: after its last step and history line
+        when = bar(2) if step == 5 else created(".last.weights.h5.", 2)
+        run = stop_from_outside("srcnn.py", args, out, when, signum)
+        assert run.code == -signal.SIGKILL
         assert _newest(out)["global_step"] == 3  # the epoch-1 checkpoint; nothing after it
-    else:
-        assert run.returncode == 130, run.stderr[-2000:]
-        assert "stopped; checkpoint saved" in run.stderr.splitlines()[-1]
+        assert _history(out) == ([1] if step == 5 else [1, 2])  # resume drops epoch 2's line
+    else:  # a checkpoint after every step, to see them: asked during step - 1's, stops at step
+        args += ["--checkpoint-minutes", "1e-9"]
+        run = stop_from_outside("srcnn.py", args, out, writing(step - 1), signum)
+        assert run.code == 130, run.stderr[-2000:]
+        last = run.stderr.splitlines()[-1]
+        assert f"stopped; checkpoint saved ({out}/checkpoints/ckpt-{step})" in last
         counters = _newest(out)
         assert (counters["global_step"], counters["step_in_epoch"]) == (step, step - 3)
     assert srcnn.main(["--out", str(out), "--resume"]) == 0
@@ -86,12 +95,13 @@ def test_stop_at_a_step_then_resume_equals_an_uninterrupted_run(
 
 
 def test_the_issue_reproduction_sigterm_in_an_epochs_last_step(patches, tmp_path):
-    """VDSR, one step per epoch (48 patches, batch 48), SIGTERM while epoch 2 trains."""
+    """VDSR, one step per epoch (48 patches, batch 48), SIGTERM while epoch 1's checkpoint is
+    written: epoch 2's step is the next boundary, the epoch's last."""
     args = ["--patches", str(patches / "v.h5"), "--no-val", "--batch-size", "48", "--epochs", "3"]
     assert vdsr.main([*args, "--out", str(tmp_path / "straight")]) == 0
     out = tmp_path / "stopped"
-    run = _run_script("vdsr.py", [*args, "--out", str(out)], "SIGTERM:2")
-    assert run.returncode == 130, run.stderr[-2000:]
+    run = stop_from_outside("vdsr.py", [*args, "--out", str(out)], out, writing(1), signal.SIGTERM)
+    assert run.code == 130, run.stderr[-2000:]
     counters = _newest(out)
     assert (counters["epoch"], counters["step_in_epoch"]) == (1, 1)  # all of epoch 2's steps
     assert vdsr.main(["--out", str(out), "--resume"]) == 0
@@ -104,8 +114,9 @@ def test_time_based_checkpoints_and_a_damaged_newest_one(
 ):
     out = tmp_path / "run"
     args = ["--patches", str(patches / "s.h5"), *SRCNN, "--epochs", "3", "--out", str(out)]
-    run = _run_script("srcnn.py", [*args, "--checkpoint-minutes", "1e-9"], "SIGKILL:5")
-    assert run.returncode == -signal.SIGKILL
+    args += ["--checkpoint-minutes", "1e-9"]
+    run = stop_from_outside("srcnn.py", args, out, written(4), signal.SIGKILL)  # in step 5
+    assert run.code == -signal.SIGKILL
     kept = sorted(int(p.stem.split("-")[1]) for p in out.glob("checkpoints/ckpt-*.index"))
     assert kept == [2, 3, 4]  # one after every step (the newest 3 kept); none for step 5
     assert _newest(out)["step_in_epoch"] == 1  # a checkpoint from inside epoch 2
@@ -116,6 +127,25 @@ def test_time_based_checkpoints_and_a_damaged_newest_one(
     assert srcnn.main(["--out", str(out), "--resume"]) == 0
     err = capsys.readouterr().err
     assert "ckpt-4 is damaged" in err and "trying the one before it" in err
+    assert_same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
+    assert _history(out) == [1, 2, 3]
+
+
+def test_a_run_killed_in_its_first_checkpoint_starts_again(
+    patches, srcnn_reference, tmp_path, capsys
+):
+    """SIGKILL while the start writes ckpt-0: no checkpoint is whole, so --resume says to start
+    again, and the same command does (it used to refuse: "already holds a run")."""
+    out = tmp_path / "run"
+    args = ["--patches", str(patches / "s.h5"), *SRCNN, "--epochs", "3", "--out", str(out)]
+    run = stop_from_outside("srcnn.py", args, out, writing(0), signal.SIGKILL)
+    assert run.code == -signal.SIGKILL
+    assert not list(out.glob("checkpoints/ckpt-*.index"))  # its data were still being written
+    assert srcnn.main(["--out", str(out), "--resume"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "cannot resume: no checkpoint" in line
+    assert line.endswith("start it again (the same command without --resume)")
+    assert srcnn.main(args) == 0
     assert_same_weights(out / "last.weights.h5", srcnn_reference / "last.weights.h5")
     assert _history(out) == [1, 2, 3]
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
 import sys
 
 from common.cli import ArgumentParser, add_config_flags, given_values, one_line, run_main
@@ -33,7 +31,6 @@ from sr.config import (
 from sr.fit import EpochEnd, StopRequest, TrainingRun
 from sr.paths import datasets_dir
 
-SIGNAL_HOOK = "SR_TRAIN_SIGNAL_AT"  # tests: "SIGTERM:5" sends SIGTERM after global step 5
 PROGS = {"srcnn": "srcnn.py", "vdsr": "vdsr.py", "vdsr_sp": "vdsr_sp.py"}
 
 
@@ -80,11 +77,6 @@ def given_fields(args: argparse.Namespace) -> dict:
     return given
 
 
-def _signal_hook() -> tuple[int, int] | None:
-    name, _, step = os.environ.get(SIGNAL_HOOK, "").partition(":")
-    return (getattr(signal, name), int(step)) if name else None
-
-
 def _open_run(model: str, args: argparse.Namespace, plan, prog: str) -> TrainingRun:
     """``plan`` is the new run's config, or with ``--resume`` the fields asked for."""
     if args.resume:
@@ -99,7 +91,7 @@ def _follow(run: TrainingRun) -> None:
     bars, psnr = [], "-"
     with StopRequest() as stop:
         try:
-            for event in run.train(stop, _signal_hook()):
+            for event in run.train(stop):
                 if isinstance(event, EpochEnd):
                     bars.pop().close() if bars else None
                     print(json.dumps(event.record), file=sys.stderr)
