@@ -147,6 +147,10 @@ def test_savedmodel_and_tflite_reproduce_sr_upscale(served, expected, images, mo
     want = expected[f"{model}/{scale}/{name}"].astype(int)
     rgb = np.asarray(Image.open(images[name])).astype(float)
     assert want.shape == (rgb.shape[0] * scale, rgb.shape[1] * scale, 3)
+    # one rounding to uint8 of float32 values that differ from sr_upscale's by ~1e-4 of a level
+    # (float32 bicubic, another graph): one level where a value sits that close to a half
+    # (measured: 1, on <= 1e-4 of the values, for both); 2 for TFLite, whose XNNPack kernels
+    # change with the CPU's instruction set
     for path, tolerance in (("savedmodel", 1), ("tflite", 2)):
         got = outputs[f"{model}/{scale}/{name}/{path}"]
         assert got.dtype == np.uint8 and got.shape == want.shape, path
@@ -265,6 +269,6 @@ def test_weights_file_vdsr_sp_without_residual(images, tmp_path):
     image = np.asarray(Image.open(src))
     serve = tf.saved_model.load(str(out)).signatures["serving_default"]
     got = serve(image=tf.constant(image))["upscaled"].numpy()
-    assert np.abs(got.astype(int) - want).max() <= 1
+    assert np.abs(got.astype(int) - want).max() <= 1  # one rounding, as in the test above
     runner = tf.lite.Interpreter(model_path=str(out / "model.tflite")).get_signature_runner()
     assert np.abs(runner(image=image)["upscaled"].astype(int) - want).max() <= 2

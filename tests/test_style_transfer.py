@@ -38,8 +38,10 @@ def _smooth_image(h: int, w: int, seed: int = 0) -> np.ndarray:
     return np.clip(0.1 + 0.8 * image + 0.05 * noise, 0, 1).astype(np.float32)
 
 
+# relu1_1 is one convolution of the image: L-BFGS recovers it to float32 rounding (~160 dB
+# measured); through relu2_1 (a max pool deeper) 26.6 +- 0.7 dB over 13 seeds, 23 is 5 sd below
 @pytest.mark.parametrize(
-    ("layer", "iterations", "min_psnr"), [("relu1_1", 30, 60.0), ("relu2_1", 50, 25.0)]
+    ("layer", "iterations", "min_psnr"), [("relu1_1", 30, 60.0), ("relu2_1", 50, 23.0)]
 )
 def test_content_loss_alone_recovers_content(base, layer, iterations, min_psnr):
     content = _smooth_image(32, 32)
@@ -52,7 +54,7 @@ def test_content_loss_alone_recovers_content(base, layer, iterations, min_psnr):
     )
     model = vgg.vgg19_feature_model(transfer.feature_layers(config), base)
     start = transfer.initial_image("noise", content, [content], 1.0, rng(1))
-    assert imaging.psnr(content, start, 1.0) < 15
+    assert imaging.psnr(content, start, 1.0) < 15  # the mean colour plus noise: ~13.1 dB
     *_, (_, image, _) = transfer.stylize(content, [content], model, config, start)
     assert imaging.psnr(content, image, 1.0) > min_psnr
 
@@ -65,10 +67,14 @@ def test_lbfgs_respects_bounds_and_decreases_loss(shallow):
     for _, image, losses in steps:
         assert image.shape == (16, 20, 3) and image.dtype == np.float32
         assert image.min() >= 0.0 and image.max() <= 1.0
+        # the float32 total and its three weighted parts (all >= 0): a few roundings, <= 5 u
+        # = 3e-7 (measured 8e-8); the smallest part is ~4e-3 of the total
         assert losses["total"] == pytest.approx(
-            losses["content"] + losses["style"] + losses["tv"], rel=1e-5
+            losses["content"] + losses["style"] + losses["tv"], rel=1e-6
         )
     totals = [s[2]["total"] for s in steps]
+    # each step lowers the loss by ~15%; 1e-6 (a few float32 roundings) only lets a stalled
+    # step tie with the last
     assert all(b <= a * (1 + 1e-6) for a, b in zip(totals, totals[1:], strict=False))
 
 
@@ -94,6 +100,9 @@ def test_adam_matches_tf1_adam_in_pixel_units():
         g = 2 * (y - target)
         m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
         y = y - 10.0 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(v) + 1e-8)
+        # ours is TF1's float32 kernel, this float64: 1 - 0.999**t in float32 is ~u / 0.001 =
+        # 6e-5 off relative, so each 10-pixel step by up to ~3e-4 (partly cancelled by v's own
+        # 1 - beta2): measured 1.5e-4 after 5 steps, elementwise (the same on every CPU)
         np.testing.assert_allclose(ours[t - 1] * 255.0, y, atol=1e-3)
 
 
@@ -135,9 +144,12 @@ def test_style_blend_weights(shallow):
 
     single = run([a], None)
     only_first = run([a, b], (1.0, 0.0))
+    # b's term is multiplied by 0.0 exactly: the same float32 losses and gradients (equal here);
+    # 1e-6 is 16 ulp of values <= 1
     np.testing.assert_allclose(only_first[-1][1], single[-1][1], atol=1e-6)
     quarter = run([a, b], (0.25, 0.75))
     scaled = run([a, b], (2.0, 6.0))
+    # 2/8 and 6/8 normalise to 0.25 and 0.75 exactly: the same float32 computation (equal here)
     assert quarter[0][2]["style"] == pytest.approx(scaled[0][2]["style"], rel=1e-6)
     # The margin: per layer, with A = a's Gram (at the stage's size) and u the first iterate's,
     # ||u - A|| <= 2 ||A|| and ||u - A_b|| >= 11 ||A|| when ||u|| <= ||A|| and ||A_b|| >= 12 ||A||
@@ -173,6 +185,7 @@ def test_style_scales_and_resizing():
 
 def test_layer_weights_from_config():
     blended = transfer.content_layer_weights(transfer.StyleConfig(content_weight_blend=0.3))
+    # float64: 1 - 0.3 is within an ulp of 0.7
     assert blended == pytest.approx({"block4_conv2": 0.3, "block5_conv2": 0.7})
     assert transfer.content_layer_weights(transfer.StyleConfig()) == {"block4_conv2": 1.0}
     custom = transfer.StyleConfig(content_layers=("conv3_1", "block4_conv1"))
@@ -205,8 +218,11 @@ def test_initial_images():
     assert transfer.initial_image("style", content, [style], 0.0, fresh()).shape == content.shape
     noise = transfer.initial_image("noise", content, [style], 1.0, fresh())
     np.testing.assert_array_equal(noise, transfer.initial_image("noise", content, [], 0, fresh()))
+    # 120 draws per channel of sd 0.1 std(content) = 0.022: a standard error of 0.002, and 0.01
+    # is 5 of them (less the 4e-4 by which the ImageNet mean / 255 is typed to 3 decimals)
     np.testing.assert_allclose(noise.mean(axis=(0, 1)), [0.485, 0.458, 0.408], atol=0.01)
     blend = transfer.initial_image("content", content, [style], 0.25, fresh())
+    # float32: two products and a sum of values <= 1, an ulp or two (equal here)
     np.testing.assert_allclose(blend, np.clip(0.75 * content + 0.25 * noise, 0, 1), atol=1e-6)
     from_array = transfer.initial_image(style, content, [style], 0.0, fresh())
     assert from_array.shape == content.shape
@@ -254,6 +270,8 @@ def test_preserve_colors_keeps_luminance_of_result_and_chroma_of_content():
     ycc_out, ycc_s, ycc_c = (
         imaging.rgb_to_ycbcr(i.astype(np.float64)) for i in (out, stylized, content)
     )
+    # only the float32 rounding of the output's R, G, B (<= 3e-8, times YCbCr coefficients
+    # summing to < 1 in absolute value) separates them: measured 3e-8
     np.testing.assert_allclose(ycc_out[..., 0], ycc_s[..., 0], atol=1e-5)
     np.testing.assert_allclose(ycc_out[..., 1:], ycc_c[..., 1:], atol=1e-5)
     assert np.array_equal(
@@ -265,12 +283,15 @@ def test_luminance_only_transfer_inputs():
     content, style = _smooth_image(12, 12, 1), _smooth_image(16, 16, 3) * 0.5
     gray_content, (gray_style,) = color.prepare_colors("luminance", content, [style])
     for image in (gray_content, gray_style):
+        # neutral chroma: R, G and B get the same Y term and zero chroma terms (equal here)
         np.testing.assert_allclose(image[..., 0], image[..., 1], atol=1e-6)
         np.testing.assert_allclose(image[..., 0], image[..., 2], atol=1e-6)
     y_c = imaging.rgb_to_ycbcr(content.astype(np.float64))[..., 0]
     y_s = imaging.rgb_to_ycbcr(gray_style.astype(np.float64))[..., 0]
-    assert y_s.mean() == pytest.approx(y_c.mean(), abs=2e-3)
-    assert y_s.std() == pytest.approx(y_c.std(), abs=2e-3)
+    # matched in float64; then only the float32 rounding of the grey pixels (<= 3e-8; nothing
+    # is clipped for these images, 20 seeds checked) moves the mean and std: measured <= 6e-8
+    assert y_s.mean() == pytest.approx(y_c.mean(), abs=1e-6)
+    assert y_s.std() == pytest.approx(y_c.std(), abs=1e-6)
     np.testing.assert_allclose(
         imaging.rgb_to_ycbcr(gray_content.astype(np.float64))[..., 0], y_c, atol=1e-5
     )
@@ -284,8 +305,10 @@ def test_color_histogram_matching_matches_mean_and_covariance():
     style = np.clip(0.4 + 0.08 * draw.normal(size=(24, 16, 3)) * [1, 0.5, 2], 0, 1)
     matched = color.match_color_histogram(style, content).reshape(-1, 3).astype(np.float64)
     c = content.reshape(-1, 3)
-    np.testing.assert_allclose(matched.mean(0), c.mean(0), atol=1e-3)
-    np.testing.assert_allclose(np.cov(matched, rowvar=False), np.cov(c, rowvar=False), atol=2e-4)
+    # a float64 affine map, clipped (nothing is, ~5 sd from 0 and 1) and rounded to float32
+    # (<= 3e-8): measured 1e-9 and 4e-10. A covariance with N instead of N - 1 would be 3e-5 off
+    np.testing.assert_allclose(matched.mean(0), c.mean(0), atol=1e-6)
+    np.testing.assert_allclose(np.cov(matched, rowvar=False), np.cov(c, rowvar=False), atol=1e-6)
     _, (same,) = color.prepare_colors("histogram", content, [style])
     np.testing.assert_allclose(same, color.match_color_histogram(style, content))
     with pytest.raises(ValueError):
